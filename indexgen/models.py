@@ -1,0 +1,148 @@
+"""The records that travel between indexgen's layers.
+
+Everything the GitHub layer learns is converted at once into these frozen records; nothing past the
+scanner sees a PyGithub object or a GraphQL dict. The build layer turns them into an `Index`, which the
+renderer turns into pages. All of them load from and dump to plain JSON-able values (see `state.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class OwnerKind(str, Enum):
+    ORG = "org"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A GitHub account to scan: an organisation (`--org`) or a user (`--user`)."""
+
+    login: str
+    kind: OwnerKind
+
+
+@dataclass(frozen=True)
+class TagRef:
+    """A git tag and the commit it points to, peeled through annotated tags (40 hex)."""
+
+    name: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class RepoSnapshot:
+    """One repository as the API listed it, with its tags (empty for skipped repositories)."""
+
+    full_name: str  # "owner/name", as GitHub spells it
+    clone_url: str  # https clone URL from the API (`clone_url`, GraphQL `url` + ".git")
+    html_url: str
+    created_at: str  # ISO 8601 UTC, as GitHub gives it; orders name conflicts
+    private: bool = False
+    fork: bool = False
+    archived: bool = False
+    empty: bool = False
+    description: str = ""
+    ssh_url: str = ""
+    tags: tuple[TagRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceFiles:
+    """The metadata files at the root of a project at one commit; None where the file is absent.
+
+    A file that exists but cannot be used as text (binary, too large, not UTF-8) is given as None
+    with a reason in `problems`, so parsing can report why instead of guessing.
+    """
+
+    pyproject_toml: str | None = None
+    setup_cfg: str | None = None
+    setup_py: str | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def any_present(self) -> bool:
+        return any(f is not None for f in (self.pyproject_toml, self.setup_cfg, self.setup_py))
+
+
+METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+@dataclass(frozen=True)
+class ProjectMetadata:
+    """What a project's metadata says at one commit, read statically (never executed).
+
+    `version` is None when the version is dynamic (setuptools-scm, hatch-vcs, `dynamic = ["version"]`):
+    the tag's version is taken then.
+    """
+
+    name: str
+    version: str | None
+    requires_python: str | None = None
+
+
+@dataclass(frozen=True)
+class MetadataProblem:
+    """Why the metadata at one commit cannot make a release: the skip reason for its tags."""
+
+    reason: str
+
+
+MetadataResult = ProjectMetadata | MetadataProblem
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A repository or tag that publishes nothing, and why. `tag` is None for a whole repository."""
+
+    repository: str
+    tag: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """One installable version: one anchor on the project's page."""
+
+    project: str  # canonical (PEP 503 normalised) project name
+    version: str  # normalised PEP 440 version, no local part, no epoch
+    tag: str
+    commit: str
+    repository: str  # owner/name
+    url: str  # the full VCS link pip gets
+    requires_python: str | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A published project: its canonical name, the repository that owns the name, its releases."""
+
+    name: str  # canonical name, the directory under simple/
+    display_name: str  # the name as the latest release's metadata spells it
+    repository: str
+    html_url: str
+    description: str
+    releases: tuple[Release, ...]  # oldest first, by PEP 440 ordering
+
+    @property
+    def latest(self) -> Release:
+        """The highest final release, or the highest pre-release when there is no final one."""
+        from packaging.version import Version
+
+        finals = [r for r in self.releases if not Version(r.version).is_prerelease]
+        return (finals or list(self.releases))[-1]
+
+
+@dataclass(frozen=True)
+class Index:
+    """Everything the renderer needs: projects sorted by name, and what was skipped."""
+
+    projects: tuple[Project, ...]
+    skipped: tuple[Skip, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def release_count(self) -> int:
+        return sum(len(p.releases) for p in self.projects)
