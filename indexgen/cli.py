@@ -1,0 +1,134 @@
+"""The command line. The only module that prints.
+
+Exit codes: 0 success; 1 an expected failure (one `error: …` line); 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .commands import BuildOutcome, run_build
+from .errors import IndexgenError
+from .settings import settings_from
+from .versions import DEFAULT_TAG_PATTERN
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return f"error: {message}"
+        if record.levelno >= logging.WARNING:
+            return f"warning: {message}"
+        return message
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="indexgen",
+        description="Serve an organisation's private Python packages from GitHub as a static PEP 503 index.",
+    )
+    parser.add_argument("--version", action="version", version=f"indexgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser(
+        "build",
+        help="scan GitHub and write the index",
+        description=(
+            "Scan the repositories of GitHub organisations and users, turn their release tags into "
+            "versions and write a static PEP 503 index of commit-pinned git links. The token comes from "
+            "GITHUB_TOKEN, else GH_TOKEN, else `gh auth token`; without one only public repositories "
+            "are scanned."
+        ),
+    )
+    scope = build.add_argument_group("what to scan")
+    scope.add_argument("--org", action="append", metavar="ORG", help="an organisation to scan (repeatable)")
+    scope.add_argument("--user", action="append", metavar="USER", help="a user account to scan (repeatable)")
+    scope.add_argument(
+        "--include-forks", action="store_true", help="publish releases of forked repositories too"
+    )
+    scope.add_argument(
+        "--tag-pattern",
+        default=DEFAULT_TAG_PATTERN,
+        metavar="REGEX",
+        help="regular expression a release tag must match, with a (?P<version>…) group (default: %(default)s)",
+    )
+    out = build.add_argument_group("output")
+    out.add_argument("--output", "-o", default="site", metavar="DIR", help="the site directory (default: site)")
+    out.add_argument("--report", metavar="FILE", help="also write a JSON report of releases and skipped tags")
+    out.add_argument(
+        "--site-url", metavar="URL", help="where the site is published, for the install commands it shows"
+    )
+    out.add_argument(
+        "--link-style",
+        choices=("https", "ssh"),
+        default="https",
+        help="clone URLs in the links: https (default; SSH users can rewrite with insteadOf) or ssh",
+    )
+    api = build.add_argument_group("GitHub API")
+    api.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="REST API base URL (default: $GITHUB_API_URL, else https://api.github.com); GraphQL is "
+        "$GITHUB_GRAPHQL_URL or derived from it, so GitHub Enterprise Server works unchanged",
+    )
+    api.add_argument(
+        "--max-wait",
+        type=float,
+        default=15.0,
+        metavar="MINUTES",
+        help="wait at most this long for a rate limit to reset before failing (default: 15)",
+    )
+    build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
+    return parser
+
+
+def _configure_logging(verbose: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    logger = logging.getLogger("indexgen")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+
+
+def summary(outcome: BuildOutcome) -> str:
+    index = outcome.index
+    skipped_tags = sum(1 for s in index.skipped if s.tag is not None)
+    skipped_repos = len(index.skipped) - skipped_tags
+    return (
+        f"indexgen: {len(index.projects)} projects, {index.release_count} releases, "
+        f"{skipped_tags} skipped tags, {skipped_repos} skipped repositories; "
+        f"{outcome.usage.summary()}; wrote {outcome.output}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command != "build":
+        parser.print_help(sys.stderr)
+        return 2
+    _configure_logging(args.verbose)
+    try:
+        settings = settings_from(args, os.environ)
+    except IndexgenError as exc:
+        parser.exit(2, f"indexgen build: error: {exc}\n")
+    try:
+        outcome = run_build(settings)
+    except IndexgenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous site is untouched", file=sys.stderr)
+        return 130
+    print(summary(outcome))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""The one retry policy and request accounting shared by the REST (PyGithub) and GraphQL transports.
+
+Both transports mount the same `urllib3.Retry` (PyGithub's `GithubRetry`, which understands GitHub's
+primary and secondary rate limits) so a 502 or a secondary limit is handled identically whichever API
+answered. The retry object also counts every HTTP attempt, which is how the summary line reports the
+requests a build really cost, retries included.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from github.GithubRetry import GithubRetry
+
+# GitHub asks clients to wait at least a minute after a secondary rate limit without Retry-After
+# (docs: "Best practices for using the REST API" → "Handle rate limit errors appropriately").
+SECONDARY_RATE_WAIT = 60.0
+
+
+@dataclass
+class Budget:
+    """The last rate-limit headers seen for one API resource ("core" for REST, "graphql")."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None  # epoch seconds
+
+
+@dataclass
+class ApiUsage:
+    """What a scan cost: HTTP attempts per API (retries included) and GraphQL points."""
+
+    rest_requests: int = 0
+    graphql_requests: int = 0
+    graphql_points: int = 0
+    rest: Budget = field(default_factory=Budget)
+    graphql: Budget = field(default_factory=Budget)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, resource: str) -> None:
+        with self._lock:
+            if resource == "graphql":
+                self.graphql_requests += 1
+            else:
+                self.rest_requests += 1
+
+    def observe(self, headers: Any) -> None:
+        """Record GitHub's X-RateLimit-* headers from one response."""
+        remaining = headers.get("X-RateLimit-Remaining")
+        if remaining is None:
+            return
+        budget = self.graphql if headers.get("X-RateLimit-Resource") == "graphql" else self.rest
+        try:
+            budget.remaining = int(remaining)
+            budget.limit = int(headers.get("X-RateLimit-Limit", 0)) or budget.limit
+            reset = headers.get("X-RateLimit-Reset")
+            budget.reset = float(reset) if reset else budget.reset
+        except ValueError:
+            pass
+
+    def summary(self) -> str:
+        parts = [f"{self.rest_requests} REST requests"]
+        if self.rest.remaining is not None:
+            parts[-1] += f" ({self.rest.remaining} left)"
+        if self.graphql_requests:
+            text = f"{self.graphql_requests} GraphQL queries, {self.graphql_points} points"
+            if self.graphql.remaining is not None:
+                text += f" ({self.graphql.remaining} left)"
+            parts.append(text)
+        return ", ".join(parts)
+
+
+class CountingRetry(GithubRetry):
+    """GitHub-aware retry that counts every HTTP attempt into an `ApiUsage`.
+
+    urllib3 calls `is_retry` once for every response it receives and `increment` for every failed
+    attempt, so responses plus failures without a response is the number of requests sent.
+    """
+
+    def __init__(self, usage: ApiUsage | None = None, resource: str = "core", **kwargs: Any) -> None:
+        self.usage = usage if usage is not None else ApiUsage()
+        self.resource = resource
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> CountingRetry:
+        kw["usage"] = self.usage
+        kw["resource"] = self.resource
+        return super().new(**kw)  # type: ignore[no-any-return]
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        self.usage.count(self.resource)
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        response = kwargs.get("response") if "response" in kwargs else (args[0] if args else None)
+        if response is None:
+            # A connection error or timeout: the attempt went out but nothing came back.
+            self.usage.count(self.resource)
+        return super().increment(method, url, *args, **kwargs)
+
+
+def make_retry(
+    usage: ApiUsage, resource: str, *, max_wait: float, attempts: int = 5, backoff: float = 1.0
+) -> CountingRetry:
+    """The retry policy for both APIs (`resource` is "core" or "graphql", for counting): exponential
+    backoff with jitter on 5xx, 429 and connection errors; GitHub's primary and secondary rate limits
+    waited out up to `max_wait` seconds."""
+    return CountingRetry(
+        usage=usage,
+        resource=resource,
+        total=attempts,
+        backoff_factor=backoff,
+        backoff_jitter=backoff,
+        backoff_max=60,
+        status_forcelist=[*range(500, 600), 429],
+        secondary_rate_wait=min(SECONDARY_RATE_WAIT, max_wait),
+        max_rate_limit_wait=max_wait,
+        raise_on_status=False,
+    )

@@ -1,0 +1,270 @@
+"""The REST scanner: PyGithub, one `Github` client, 100 items a page.
+
+It costs one request per 100 repositories, one per 100 tags of each repository and one to three per
+tagged commit whose metadata is not known yet. It is the scanner for anonymous runs (GraphQL needs a
+token) and the fallback. PyGithub objects never leave this module: each one becomes a `RepoSnapshot`,
+`TagRef` or `SourceFiles` at once, because their lazy attributes fire hidden requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
+from github.Repository import Repository
+
+from .. import __version__
+from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenRejected
+from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
+from .auth import Token
+from .http import ApiUsage, make_retry
+from .scanner import NeedFiles, Progress, ScanResult, pyproject_names_project
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+USER_AGENT = f"indexgen/{__version__}"
+MAX_METADATA_BYTES = 1024 * 1024
+# Answers that a repeated request may mend although the transport saw a complete HTTP exchange:
+# a body cut short (invalid JSON) or a connection dropped mid-body.
+# (Connection errors and 5xx are the transport's: urllib3 has retried them already.)
+TRANSIENT = (ValueError, requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+EXTRA_ATTEMPTS = 3
+
+
+class EmptyRepository(Exception):
+    """GitHub answered 409 "Git Repository is empty."."""
+
+
+def github_message(exc: GithubException) -> str:
+    data = exc.data
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])[:200]
+    return "unexpected answer"
+
+
+class RestScanner:
+    def __init__(
+        self,
+        api_url: str,
+        token: Token | None,
+        *,
+        max_wait: float = 900.0,
+        backoff: float = 1.0,
+        timeout: int = 30,
+        usage: ApiUsage | None = None,
+    ) -> None:
+        self.usage = usage if usage is not None else ApiUsage()
+        self._token = token
+        self._gh = Github(
+            auth=Auth.Token(token.value) if token else None,
+            base_url=api_url.rstrip("/"),
+            per_page=100,
+            timeout=timeout,
+            user_agent=USER_AGENT,
+            retry=make_retry(self.usage, "core", max_wait=max_wait, backoff=backoff),
+        )
+        self._backoff = backoff
+
+    # -- error translation -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self, where: str) -> Iterator[None]:
+        """Turn PyGithub's and requests' exceptions into indexgen's, keeping the rate-limit state."""
+        try:
+            yield
+        except IndexgenError:
+            raise
+        except BadCredentialsException as exc:
+            raise TokenRejected(self._token.source if self._token else "no token") from exc
+        except RateLimitExceededException as exc:
+            raise RateLimited("REST", self._reset_from(exc.headers)) from exc
+        except GithubException as exc:
+            if exc.status == 403 and "rate limit" in github_message(exc).lower():
+                raise RateLimited("REST", self._reset_from(exc.headers)) from exc
+            raise ApiError(exc.status, where, github_message(exc)) from exc
+        except requests.exceptions.RequestException as exc:
+            raise ApiError(None, where, type(exc).__name__) from exc
+        finally:
+            self._observe()
+
+    def _reset_from(self, headers: Any) -> float | None:
+        value = (headers or {}).get("X-RateLimit-Reset") or self._gh.rate_limiting_resettime
+        try:
+            return float(value) or None
+        except (TypeError, ValueError):
+            return None
+
+    def _observe(self) -> None:
+        remaining, limit = self._gh.rate_limiting
+        if remaining >= 0:
+            self.usage.rest.remaining, self.usage.rest.limit = remaining, limit
+            self.usage.rest.reset = float(self._gh.rate_limiting_resettime) or None
+
+    def _call(self, where: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call `fn` with the transport's retries, plus a few for answers cut short mid-body."""
+        for attempt in range(1, EXTRA_ATTEMPTS + 1):
+            with self._errors(where):
+                try:
+                    return fn(*args, **kwargs)
+                except TRANSIENT as exc:
+                    if attempt == EXTRA_ATTEMPTS:
+                        raise ApiError(None, where, "the answer was cut short or was not JSON") from exc
+                    log.debug("retrying %s after a truncated answer", where)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- listing -----------------------------------------------------------------------------------
+
+    def _owner_repos(self, owner: Owner) -> list[Repository]:
+        if owner.kind is OwnerKind.ORG:
+            try:
+                org = self._call(f"organisation {owner.login}", self._gh.get_organization, owner.login)
+            except ApiError as exc:
+                if exc.status == 404:
+                    raise OwnerNotFound(owner.login, "organisation") from exc
+                raise
+            return list(self._call(f"repositories of {owner.login}", lambda: list(org.get_repos(type="all"))))
+        try:
+            user = self._call(f"user {owner.login}", self._gh.get_user, owner.login)
+            user.login  # noqa: B018 - NamedUser is lazy: this fetches it, so a 404 surfaces here
+        except ApiError as exc:
+            if exc.status == 404:
+                raise OwnerNotFound(owner.login, "user") from exc
+            raise
+        if self._token and self._authenticated_login() == owner.login.lower():
+            me = self._gh.get_user()
+            # /users/{user}/repos lists public repositories only; the owner's private ones need /user/repos.
+            listing = lambda: list(me.get_repos(affiliation="owner", visibility="all"))  # noqa: E731
+        else:
+            listing = lambda: list(user.get_repos(type="owner"))  # noqa: E731
+        return list(self._call(f"repositories of {owner.login}", listing))
+
+    def _authenticated_login(self) -> str:
+        return str(self._call("the authenticated user", lambda: self._gh.get_user().login)).lower()
+
+    def _tags(self, repo: Repository) -> tuple[TagRef, ...]:
+        # GET /repos/{owner}/{repo}/tags names each tag's commit, already peeled through annotated tags.
+        tags = self._call(f"tags of {repo.full_name}", lambda: list(repo.get_tags()))
+        return tuple(TagRef(t.name, t.commit.sha) for t in tags)
+
+    def _file(self, repo: Repository, path: str, commit: str) -> tuple[str | None, str | None]:
+        """The text of `path` at `commit`, or None when absent; second item: why it is unusable."""
+        where = f"{repo.full_name}/{path}@{commit[:12]}"
+        try:
+            content = self._call(where, repo.get_contents, path, ref=commit)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None, None
+            if exc.status == 409:
+                raise EmptyRepository() from exc
+            raise
+        if isinstance(content, list) or content.type != "file":
+            return None, None  # a directory of that name is not a metadata file
+        if content.encoding != "base64" or (content.size or 0) > MAX_METADATA_BYTES:
+            return None, f"{path} is larger than 1 MiB"
+        try:
+            data = base64.b64decode(content.content or "")
+        except (binascii.Error, ValueError):
+            return None, f"{path} could not be decoded"
+        if b"\0" in data:
+            return None, f"{path} is binary"
+        try:
+            return data.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return None, f"{path} is not UTF-8"
+
+    def _files(self, repo: Repository, commit: str) -> SourceFiles:
+        paths = ["pyproject.toml"]
+        pyproject, problem = self._file(repo, "pyproject.toml", commit)
+        texts = {"pyproject.toml": pyproject}
+        problems = [problem] if problem else []
+        if pyproject is None or not pyproject_names_project(pyproject):
+            paths = list(METADATA_FILES)  # [project] absent: setup.cfg or setup.py names the project
+        for path in paths[1:]:
+            texts[path], problem = self._file(repo, path, commit)
+            problems += [problem] if problem else []
+        return SourceFiles(
+            pyproject_toml=texts.get("pyproject.toml"),
+            setup_cfg=texts.get("setup.cfg"),
+            setup_py=texts.get("setup.py"),
+            problems=tuple(problems),
+        )
+
+    # -- the scan ----------------------------------------------------------------------------------
+
+    def _scan(self, repos: Sequence[Repository], need_files: NeedFiles, progress: Progress) -> ScanResult:
+        snapshots: list[RepoSnapshot] = []
+        files: dict[str, SourceFiles] = {}
+        for repo in repos:
+            snapshot = snapshot_of(repo)
+            if not snapshot.fork:
+                try:
+                    tags = self._tags(repo)
+                    for tag in tags:
+                        if tag.commit not in files and need_files(tag):
+                            files[tag.commit] = self._files(repo, tag.commit)
+                            progress.advance(files=1)
+                    snapshot = _replace_tags(snapshot, tags)
+                    progress.advance(tags=len(tags))
+                except EmptyRepository:
+                    snapshot = _replace_tags(snapshot, (), empty=True)
+            snapshots.append(snapshot)
+            progress.advance(repos=1)
+        return ScanResult(tuple(snapshots), files)
+
+    def scan_owners(self, owners: Sequence[Owner], need_files: NeedFiles, progress: Progress) -> ScanResult:
+        repos: list[RepoSnapshot] = []
+        files: dict[str, SourceFiles] = {}
+        for owner in owners:
+            listed = self._owner_repos(owner)
+            progress.start(owner.login, len(listed))
+            result = self._scan(listed, need_files, progress)
+            repos.extend(result.repos)
+            files.update(result.files)
+        progress.finish()
+        return ScanResult(tuple(repos), files)
+
+    def scan_repos(self, full_names: Sequence[str], need_files: NeedFiles, progress: Progress) -> ScanResult:
+        listed = []
+        for name in full_names:
+            try:
+                listed.append(self._call(f"repository {name}", self._gh.get_repo, name))
+            except ApiError as exc:
+                if exc.status == 404:
+                    raise OwnerNotFound(name, "repository") from exc
+                raise
+        progress.start(", ".join(full_names), len(listed))
+        result = self._scan(listed, need_files, progress)
+        progress.finish()
+        return result
+
+
+def snapshot_of(repo: Repository) -> RepoSnapshot:
+    created = repo.created_at
+    return RepoSnapshot(
+        full_name=repo.full_name,
+        clone_url=repo.clone_url,
+        html_url=repo.html_url,
+        created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else "",
+        private=bool(repo.private),
+        fork=bool(repo.fork),
+        archived=bool(repo.archived),
+        description=repo.description or "",
+        ssh_url=repo.ssh_url or "",
+    )
+
+
+def _replace_tags(snapshot: RepoSnapshot, tags: tuple[TagRef, ...], empty: bool = False) -> RepoSnapshot:
+    return dataclasses.replace(snapshot, tags=tags, empty=empty)

@@ -1,0 +1,123 @@
+"""An `Index` becomes the site's files, as bytes keyed by their path. Pure: the writer does the disk.
+
+Templates are dumb (autoescape on, `StrictUndefined`, loops only); every URL is computed and quoted
+here. Output is byte-identical for identical input: sorted, no timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import jinja2
+
+from .models import Index, Project
+
+ROOT_PAGE = "simple/index.html"
+BROWSE_PAGE = "index.html"
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("indexgen", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class _Link:
+    url: str
+    text: str
+    requires_python: str | None
+
+
+@dataclass(frozen=True)
+class _Row:
+    name: str
+    display_name: str
+    description: str
+    latest: str
+    count: int
+    repository: str
+    html_url: str
+    direct: str
+
+
+def project_page(name: str) -> str:
+    return f"simple/{name}/index.html"
+
+
+def _safe_http_url(url: str) -> str:
+    """A repository URL fit for an href on the human page: http(s) only, quoted where needed."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        return "#"
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def render_simple_root(index: Index) -> str:
+    return _env.get_template("simple_root.html").render(projects=index.projects)
+
+
+def render_project_page(project: Project) -> str:
+    links = [_Link(r.url, f"{r.project}-{r.version}", r.requires_python) for r in project.releases]
+    return _env.get_template("simple_project.html").render(project=project, links=links)
+
+
+def render_browse_page(index: Index, site_url: str | None = None) -> str:
+    index_url = (site_url.rstrip("/") + "/simple/") if site_url else "https://YOUR-PAGES-SITE/simple/"
+    rows = []
+    for p in index.projects:
+        latest = p.latest
+        rows.append(
+            _Row(
+                name=p.name,
+                display_name=p.display_name,
+                description=p.description,
+                latest=latest.version,
+                count=len(p.releases),
+                repository=p.repository,
+                html_url=_safe_http_url(p.html_url),
+                direct=f"{p.name} @ {latest.url.split('#', 1)[0]}",
+            )
+        )
+    title = "Python package index"
+    return _env.get_template("browse.html").render(title=title, index_url=index_url, rows=rows, projects=rows)
+
+
+def render_site(index: Index, site_url: str | None = None) -> dict[str, bytes]:
+    """Every page of the site, keyed by its path relative to the output directory."""
+    pages = {ROOT_PAGE: render_simple_root(index), BROWSE_PAGE: render_browse_page(index, site_url)}
+    for project in index.projects:
+        pages[project_page(project.name)] = render_project_page(project)
+    return {path: text.encode("utf-8") for path, text in sorted(pages.items())}
+
+
+def report_data(index: Index) -> dict[str, Any]:
+    """The `--report` JSON: projects with their releases, and every skipped repository and tag."""
+    projects: dict[str, Any] = {}
+    for p in index.projects:
+        releases = [
+            {
+                "version": r.version,
+                "tag": r.tag,
+                "commit": r.commit,
+                "url": r.url,
+                "requires_python": r.requires_python,
+            }
+            for r in p.releases
+        ]
+        projects[p.name] = {"repository": p.repository, "releases": releases}
+    return {
+        "projects": projects,
+        "skipped": [asdict(s) for s in index.skipped],
+        "warnings": list(index.warnings),
+    }
+
+
+def render_json(data: Mapping[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

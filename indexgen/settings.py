@@ -1,0 +1,95 @@
+"""One frozen `Settings` for a build, from flags and environment; every problem reported at once.
+
+Precedence: a flag given on the command line, else the environment (`GITHUB_API_URL` and
+`GITHUB_GRAPHQL_URL`, which GitHub Actions sets), else the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .github.auth import DEFAULT_API_URL, graphql_url_for
+from .models import Owner, OwnerKind
+from .versions import DEFAULT_TAG_PATTERN
+
+# GitHub logins: alphanumerics and single hyphens, no leading hyphen, at most 39 characters.
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    owners: tuple[Owner, ...]
+    output: Path = Path("site")
+    api_url: str = DEFAULT_API_URL
+    graphql_url: str = DEFAULT_API_URL + "/graphql"
+    report: Path | None = None
+    verbose: int = 0
+    site_url: str | None = None
+    link_style: str = "https"
+    include_forks: bool = False
+    tag_pattern: str = DEFAULT_TAG_PATTERN
+    max_wait: float = 900.0
+    retry_backoff: float = 1.0
+
+
+def _check_url(value: str, what: str, problems: list[str]) -> str:
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"{what} must be an http(s) URL, not {value[:80]!r}")
+    return value.rstrip("/")
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    problems: list[str] = []
+    owners: list[Owner] = []
+    for kind, logins in ((OwnerKind.ORG, args.org or []), (OwnerKind.USER, args.user or [])):
+        for login in logins:
+            if not _LOGIN.match(login):
+                problems.append(f"{login[:80]!r} is not a GitHub {kind.value} name")
+            owners.append(Owner(login, kind))
+    if not owners:
+        problems.append("name at least one --org or --user to scan")
+
+    api_url = _check_url(args.api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL, "the API URL", problems)
+    graphql_env = environ.get("GITHUB_GRAPHQL_URL")
+    # GITHUB_GRAPHQL_URL belongs with GITHUB_API_URL: an explicit --api-url elsewhere derives its own.
+    graphql_url = graphql_env if graphql_env and not args.api_url else graphql_url_for(api_url)
+    graphql_url = _check_url(graphql_url, "the GraphQL URL", problems)
+    site_url = _check_url(args.site_url, "--site-url", problems) if args.site_url else None
+    try:
+        re.compile(args.tag_pattern)
+        if "(?P<version>" not in args.tag_pattern:
+            problems.append("--tag-pattern needs a (?P<version>…) group")
+    except re.error as exc:
+        problems.append(f"--tag-pattern is not a regular expression: {exc}")
+    if args.max_wait < 0:
+        problems.append("--max-wait cannot be negative")
+
+    if problems:
+        raise ConfigError(tuple(problems))
+    return Settings(
+        owners=tuple(dict.fromkeys(owners)),
+        output=Path(args.output),
+        api_url=api_url,
+        graphql_url=graphql_url,
+        report=Path(args.report) if args.report else None,
+        verbose=args.verbose,
+        site_url=site_url,
+        link_style=args.link_style,
+        include_forks=args.include_forks,
+        tag_pattern=args.tag_pattern,
+        max_wait=float(args.max_wait) * 60,
+        retry_backoff=float(environ.get("INDEXGEN_RETRY_BACKOFF", "1") or 1),
+    )
+
+
+def is_repo_name(value: str) -> bool:
+    owner, _, name = value.partition("/")
+    return bool(_LOGIN.match(owner) and _REPO_NAME.match(name))

@@ -1,0 +1,102 @@
+"""The build state stored inside the site: what the last build saw, so the next one reads less.
+
+`indexgen-state.json` holds, per repository, its snapshot and tags → commit, and per commit SHA the
+parsed metadata or the reason it made no release. A commit's content never changes, so its entry
+never goes stale. A missing, unreadable or foreign state is simply no state: a cold build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
+
+STATE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class BuildState:
+    repos: Mapping[str, RepoSnapshot] = field(default_factory=dict)  # full name → snapshot with tags
+    commits: Mapping[str, MetadataResult] = field(default_factory=dict)  # commit SHA → metadata result
+    published: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # project → version → commit
+
+    @property
+    def empty(self) -> bool:
+        return not self.repos and not self.commits
+
+
+def _metadata_to_json(result: MetadataResult) -> dict[str, Any]:
+    if isinstance(result, MetadataProblem):
+        return {"skip": result.reason}
+    return {"name": result.name, "version": result.version, "requires_python": result.requires_python}
+
+
+def _metadata_from_json(data: Mapping[str, Any]) -> MetadataResult:
+    if "skip" in data:
+        return MetadataProblem(str(data["skip"]))
+    version, requires = data.get("version"), data.get("requires_python")
+    return ProjectMetadata(
+        name=str(data["name"]),
+        version=None if version is None else str(version),
+        requires_python=None if requires is None else str(requires),
+    )
+
+
+def _repo_to_json(repo: RepoSnapshot) -> dict[str, Any]:
+    data = dataclasses.asdict(repo)
+    data["tags"] = {t.name: t.commit for t in repo.tags}
+    return data
+
+
+def _repo_from_json(data: Mapping[str, Any]) -> RepoSnapshot:
+    fields = {f.name for f in dataclasses.fields(RepoSnapshot)} - {"tags"}
+    values = {k: v for k, v in data.items() if k in fields}
+    tags = tuple(TagRef(str(name), str(commit)) for name, commit in sorted(dict(data.get("tags", {})).items()))
+    return RepoSnapshot(**values, tags=tags)
+
+
+def dump_state(
+    repos: Iterable[RepoSnapshot],
+    commits: Mapping[str, MetadataResult],
+    published: Mapping[str, Mapping[str, str]],
+) -> bytes:
+    """The state as deterministic JSON bytes (sorted keys, no timestamps).
+
+    The state is published with the site, so it names only repositories that hold a Python project
+    at some tag (whose names the index shows anyway): the organisation's other private repositories
+    stay unnamed, known only by the commit SHAs of their tags.
+    """
+    repo_list = sorted(
+        (r for r in repos if any(isinstance(commits.get(t.commit), ProjectMetadata) for t in r.tags)),
+        key=lambda r: r.full_name,
+    )
+    used = {t.commit for r in repos for t in r.tags}
+    data = {
+        "format": STATE_FORMAT,
+        "repos": {r.full_name: _repo_to_json(r) for r in repo_list},
+        # Only commits that some current tag points to: the state never grows without bound.
+        "commits": {sha: _metadata_to_json(commits[sha]) for sha in sorted(used) if sha in commits},
+        "published": {name: dict(sorted(versions.items())) for name, versions in sorted(published.items())},
+    }
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def parse_state(raw: bytes | str) -> BuildState:
+    """The state in `raw`, or an empty state when it is not a state this version understands."""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            return BuildState()
+        repos = {name: _repo_from_json(r) for name, r in data.get("repos", {}).items()}
+        commits = {sha: _metadata_from_json(m) for sha, m in data.get("commits", {}).items()}
+        published = {
+            str(name): {str(v): str(c) for v, c in versions.items()}
+            for name, versions in data.get("published", {}).items()
+        }
+        return BuildState(repos, commits, published)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return BuildState()
