@@ -108,7 +108,11 @@ def _dedupe_versions(candidates: list[_Candidate]) -> tuple[list[_Candidate], li
         if first is not c:
             same = "same commit" if first.tag.commit == c.tag.commit else f"commit {first.tag.commit[:12]}"
             skipped.append(
-                Skip(c.repo.full_name, c.tag.name, f"version {c.version} is published from tag {first.tag.name} ({same})")
+                Skip(
+                    c.repo.full_name,
+                    c.tag.name,
+                    f"version {c.version} is published from tag {first.tag.name} ({same})",
+                )
             )
     return list(kept.values()), skipped
 

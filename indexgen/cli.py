@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from . import __version__
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError
+from .progress import StreamProgress
 from .settings import settings_from
 from .versions import DEFAULT_TAG_PATTERN
 
@@ -49,17 +50,32 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--org", action="append", metavar="ORG", help="an organisation to scan (repeatable)")
     scope.add_argument("--user", action="append", metavar="USER", help="a user account to scan (repeatable)")
     scope.add_argument(
+        "--repo",
+        action="append",
+        metavar="OWNER/NAME",
+        help="rescan just this repository on top of the previous build's state (repeatable)",
+    )
+    scope.add_argument(
         "--include-forks", action="store_true", help="publish releases of forked repositories too"
     )
     scope.add_argument(
         "--tag-pattern",
         default=DEFAULT_TAG_PATTERN,
         metavar="REGEX",
-        help="regular expression a release tag must match, with a (?P<version>…) group (default: %(default)s)",
+        help="regular expression a release tag must match, with a (?P<version>…) group "
+        "(default: %(default)s)",
     )
     out = build.add_argument_group("output")
-    out.add_argument("--output", "-o", default="site", metavar="DIR", help="the site directory (default: site)")
+    out.add_argument(
+        "--output", "-o", default="site", metavar="DIR", help="the site directory (default: site)"
+    )
     out.add_argument("--report", metavar="FILE", help="also write a JSON report of releases and skipped tags")
+    out.add_argument(
+        "--previous",
+        metavar="URL|DIR",
+        help="where the previous build's site is (the deployed Pages URL in a workflow): its state saves "
+        "reading metadata again when --output holds no previous build",
+    )
     out.add_argument(
         "--site-url", metavar="URL", help="where the site is published, for the install commands it shows"
     )
@@ -82,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         default=15.0,
         metavar="MINUTES",
         help="wait at most this long for a rate limit to reset before failing (default: 15)",
+    )
+    api.add_argument(
+        "--scanner",
+        choices=("auto", "graphql", "rest"),
+        default="auto",
+        help="auto (default): the GraphQL bulk scanner when there is a token, else REST",
     )
     build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
     return parser
@@ -118,8 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args, os.environ)
     except IndexgenError as exc:
         parser.exit(2, f"indexgen build: error: {exc}\n")
+    progress = StreamProgress(sys.stderr, interval=15.0)
     try:
-        outcome = run_build(settings)
+        outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

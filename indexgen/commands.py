@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import BuildOptions, build_index
+from .errors import ConfigError
 from .github.auth import Token, discover_token
+from .github.bulk import GraphQLScanner
+from .github.graphql import GraphQLClient
 from .github.http import ApiUsage
 from .github.rest import RestScanner
-from .github.scanner import NoProgress, Progress, Scanner
+from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .metadata import parse_metadata
-from .models import Index, MetadataResult, TagRef
+from .models import Index, TagRef
+from .previous import fetch_previous_state
 from .render import render_json, render_site, report_data
 from .settings import Settings
 from .state import BuildState, dump_state, parse_state
@@ -31,20 +35,60 @@ class BuildOutcome:
     output: Path
 
 
-def read_previous_state(output: Path) -> BuildState:
-    """The state a previous build left in the output directory; none when absent or unreadable."""
+def read_previous_state(settings: Settings) -> BuildState:
+    """The state of the previous build: in the output directory when a build left one there, else at
+    `--previous` (a directory or the deployed site's URL). Missing or unreadable: a cold build."""
     try:
-        return parse_state((output / STATE_FILE).read_bytes())
+        return parse_state((settings.output / STATE_FILE).read_bytes())
     except OSError:
+        pass
+    if not settings.previous:
         return BuildState()
+    raw = fetch_previous_state(settings.previous, STATE_FILE)
+    if raw is None:
+        log.warning("no usable build state at %s: reading every tag's metadata", settings.previous)
+        return BuildState()
+    return parse_state(raw)
 
 
 def make_scanner(settings: Settings, token: Token | None) -> Scanner:
-    return RestScanner(settings.api_url, token, max_wait=settings.max_wait, backoff=settings.retry_backoff)
+    """GraphQL whenever there is a token (it needs one), REST for anonymous runs or when asked."""
+    usage = ApiUsage()
+    if token is not None and settings.scanner != "rest":
+        client = GraphQLClient(
+            settings.graphql_url, token, usage, max_wait=settings.max_wait, backoff=settings.retry_backoff
+        )
+        return GraphQLScanner(client)
+    if settings.scanner == "graphql":
+        log.warning("the GraphQL API needs a token: scanning with the REST API")
+    return RestScanner(
+        settings.api_url, token, max_wait=settings.max_wait, backoff=settings.retry_backoff, usage=usage
+    )
 
 
 def published_versions(index: Index) -> dict[str, dict[str, str]]:
     return {p.name: {r.version: r.commit for r in p.releases} for p in index.projects}
+
+
+def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: Progress) -> ScanResult:
+    """Scan the owners, or with `--repo` just those repositories on top of the previous state."""
+    known = previous.commits
+
+    def need_files(tag: TagRef) -> bool:
+        return tag.commit not in known and not isinstance(
+            parse_tag_version(tag.name, settings.tag_pattern), str
+        )
+
+    if not settings.repos:
+        return scanner.scan_owners(settings.owners, need_files, progress)
+    if previous.empty:
+        raise ConfigError(
+            ("--repo rescans on top of a previous build: none found in --output or --previous",)
+        )
+    rescanned = scanner.scan_repos(settings.repos, need_files, progress)
+    fresh = {r.full_name.lower(): r for r in rescanned.repos}
+    kept = [r for name, r in sorted(previous.repos.items()) if name.lower() not in fresh]
+    return ScanResult((*kept, *rescanned.repos), rescanned.files)
 
 
 def run_build(
@@ -57,15 +101,11 @@ def run_build(
             "no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`): scanning public repositories "
             "only, anonymously, within 60 requests per hour"
         )
-    previous = read_previous_state(settings.output)
-    known: Mapping[str, MetadataResult] = previous.commits
+    previous = read_previous_state(settings)
     scanner = make_scanner(settings, token)
 
-    def need_files(tag: TagRef) -> bool:
-        return tag.commit not in known and not isinstance(parse_tag_version(tag.name, settings.tag_pattern), str)
-
-    scan = scanner.scan_owners(settings.owners, need_files, progress or NoProgress())
-    metadata = {**known, **{sha: parse_metadata(files) for sha, files in scan.files.items()}}
+    scan = _scan(settings, scanner, previous, progress or NoProgress())
+    metadata = {**previous.commits, **{sha: parse_metadata(files) for sha, files in scan.files.items()}}
     options = BuildOptions(
         tag_pattern=settings.tag_pattern, include_forks=settings.include_forks, link_style=settings.link_style
     )

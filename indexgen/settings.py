@@ -35,8 +35,11 @@ class Settings:
     link_style: str = "https"
     include_forks: bool = False
     tag_pattern: str = DEFAULT_TAG_PATTERN
-    max_wait: float = 900.0
+    max_wait: float = 900.0  # seconds
     retry_backoff: float = 1.0
+    scanner: str = "auto"  # auto: GraphQL with a token, REST without; or "graphql", "rest"
+    previous: str | None = None
+    repos: tuple[str, ...] = ()
 
 
 def _check_url(value: str, what: str, problems: list[str]) -> str:
@@ -54,10 +57,14 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
             if not _LOGIN.match(login):
                 problems.append(f"{login[:80]!r} is not a GitHub {kind.value} name")
             owners.append(Owner(login, kind))
-    if not owners:
+    repos = tuple(dict.fromkeys(args.repo or []))
+    problems += [f"--repo takes OWNER/NAME, not {r[:80]!r}" for r in repos if not is_repo_name(r)]
+    if not owners and not repos:
         problems.append("name at least one --org or --user to scan")
 
-    api_url = _check_url(args.api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL, "the API URL", problems)
+    api_url = _check_url(
+        args.api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL, "the API URL", problems
+    )
     graphql_env = environ.get("GITHUB_GRAPHQL_URL")
     # GITHUB_GRAPHQL_URL belongs with GITHUB_API_URL: an explicit --api-url elsewhere derives its own.
     graphql_url = graphql_env if graphql_env and not args.api_url else graphql_url_for(api_url)
@@ -71,6 +78,12 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         problems.append(f"--tag-pattern is not a regular expression: {exc}")
     if args.max_wait < 0:
         problems.append("--max-wait cannot be negative")
+    backoff = environ.get("INDEXGEN_RETRY_BACKOFF") or "1"
+    try:
+        retry_backoff = float(backoff)
+    except ValueError:
+        problems.append(f"INDEXGEN_RETRY_BACKOFF must be a number of seconds, not {backoff[:20]!r}")
+        retry_backoff = 1.0
 
     if problems:
         raise ConfigError(tuple(problems))
@@ -86,7 +99,10 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         include_forks=args.include_forks,
         tag_pattern=args.tag_pattern,
         max_wait=float(args.max_wait) * 60,
-        retry_backoff=float(environ.get("INDEXGEN_RETRY_BACKOFF", "1") or 1),
+        retry_backoff=retry_backoff,
+        scanner=args.scanner,
+        previous=args.previous,
+        repos=repos,
     )
 
 

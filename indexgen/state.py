@@ -55,7 +55,9 @@ def _repo_to_json(repo: RepoSnapshot) -> dict[str, Any]:
 def _repo_from_json(data: Mapping[str, Any]) -> RepoSnapshot:
     fields = {f.name for f in dataclasses.fields(RepoSnapshot)} - {"tags"}
     values = {k: v for k, v in data.items() if k in fields}
-    tags = tuple(TagRef(str(name), str(commit)) for name, commit in sorted(dict(data.get("tags", {})).items()))
+    tags = tuple(
+        TagRef(str(name), str(commit)) for name, commit in sorted(dict(data.get("tags", {})).items())
+    )
     return RepoSnapshot(**values, tags=tags)
 
 

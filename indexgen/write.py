@@ -57,7 +57,9 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
     (such as the `.gitignore` that keeps `site/` in a repository)."""
     output = output.resolve()
     if not looks_like_site(output):
-        raise OutputError(str(output), "it exists and does not look like an indexgen site; refusing to replace it")
+        raise OutputError(
+            str(output), "it exists and does not look like an indexgen site; refusing to replace it"
+        )
     parent = output.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

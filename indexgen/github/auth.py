@@ -29,11 +29,7 @@ def graphql_url_for(api_url: str) -> str:
     `https://HOST/api/v3` → `https://HOST/api/graphql` (GitHub docs: "About the GraphQL API").
     """
     parts = urllib.parse.urlsplit(api_url.rstrip("/"))
-    path = parts.path
-    if path.endswith("/v3"):
-        path = path[: -len("/v3")] + "/graphql"
-    else:
-        path = path + "/graphql"
+    path = parts.path.removesuffix("/v3") + "/graphql"
     return urllib.parse.urlunsplit(parts._replace(path=path))
 
 
@@ -66,5 +62,5 @@ def discover_token(
         value = env.get(name, "").strip()
         if value:
             return Token(value, name)
-    value = _gh_auth_token(api_url, run)
-    return Token(value, "`gh auth token`") if value else None
+    from_gh = _gh_auth_token(api_url, run)
+    return Token(from_gh, "`gh auth token`") if from_gh else None

@@ -87,7 +87,7 @@ class CountingRetry(GithubRetry):
     def new(self, **kw: Any) -> CountingRetry:
         kw["usage"] = self.usage
         kw["resource"] = self.resource
-        return super().new(**kw)  # type: ignore[no-any-return]
+        return super().new(**kw)  # type: ignore[no-any-return,unused-ignore]
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         self.usage.count(self.resource)

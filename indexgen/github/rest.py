@@ -21,7 +21,6 @@ from github import Auth, Github, GithubException
 from github.GithubException import (
     BadCredentialsException,
     RateLimitExceededException,
-    UnknownObjectException,
 )
 from github.Repository import Repository
 
@@ -30,13 +29,20 @@ from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenR
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from .auth import Token
 from .http import ApiUsage, make_retry
-from .scanner import NeedFiles, Progress, ScanResult, pyproject_names_project
+from .scanner import (
+    MAX_METADATA_BYTES,
+    NeedFiles,
+    Progress,
+    ScanResult,
+    pyproject_names_project,
+    relevant_files,
+    usable_text,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 USER_AGENT = f"indexgen/{__version__}"
-MAX_METADATA_BYTES = 1024 * 1024
 # Answers that a repeated request may mend although the transport saw a complete HTTP exchange:
 # a body cut short (invalid JSON) or a connection dropped mid-body.
 # (Connection errors and 5xx are the transport's: urllib3 has retried them already.)
@@ -172,18 +178,14 @@ class RestScanner:
             raise
         if isinstance(content, list) or content.type != "file":
             return None, None  # a directory of that name is not a metadata file
-        if content.encoding != "base64" or (content.size or 0) > MAX_METADATA_BYTES:
-            return None, f"{path} is larger than 1 MiB"
+        size = content.size or 0
+        if content.encoding != "base64" or size > MAX_METADATA_BYTES:
+            return usable_text(path, None, max(size, MAX_METADATA_BYTES + 1))
         try:
-            data = base64.b64decode(content.content or "")
+            text = base64.b64decode(content.content or "").decode("utf-8")
         except (binascii.Error, ValueError):
-            return None, f"{path} could not be decoded"
-        if b"\0" in data:
-            return None, f"{path} is binary"
-        try:
-            return data.decode("utf-8"), None
-        except UnicodeDecodeError:
-            return None, f"{path} is not UTF-8"
+            return None, f"{path} is not UTF-8 text"
+        return usable_text(path, text, size)
 
     def _files(self, repo: Repository, commit: str) -> SourceFiles:
         paths = ["pyproject.toml"]
@@ -195,12 +197,13 @@ class RestScanner:
         for path in paths[1:]:
             texts[path], problem = self._file(repo, path, commit)
             problems += [problem] if problem else []
-        return SourceFiles(
+        files = SourceFiles(
             pyproject_toml=texts.get("pyproject.toml"),
             setup_cfg=texts.get("setup.cfg"),
             setup_py=texts.get("setup.py"),
             problems=tuple(problems),
         )
+        return relevant_files(files)
 
     # -- the scan ----------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ like a release and its commit's metadata is not known yet)."""
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class NoProgress:
 
 
 class Scanner(Protocol):
-    usage: ApiUsage
+    @property
+    def usage(self) -> ApiUsage: ...
 
     def scan_owners(self, owners: Sequence[Owner], need_files: NeedFiles, progress: Progress) -> ScanResult:
         """Every repository of each owner the token can see, with tags and the files needed."""
@@ -70,3 +71,26 @@ def pyproject_names_project(text: str) -> bool:
     except (tomllib.TOMLDecodeError, ValueError):
         return True  # malformed: the other files cannot repair it, parsing will report it
     return isinstance(project, dict) and isinstance(project.get("name"), str)
+
+
+MAX_METADATA_BYTES = 1024 * 1024
+
+
+def usable_text(
+    path: str, text: str | None, size: int, binary: bool = False
+) -> tuple[str | None, str | None]:
+    """A metadata file's text, or why it cannot be used: (text, None) or (None, reason)."""
+    if size > MAX_METADATA_BYTES:
+        return None, f"{path} is larger than 1 MiB"
+    if binary or text is None or "\0" in text:
+        return None, f"{path} is binary"
+    return text, None
+
+
+def relevant_files(files: SourceFiles) -> SourceFiles:
+    """What parsing may look at: when pyproject.toml's [project] names the project, setup.cfg and
+    setup.py play no part, so every scanner reports the same files whatever it happened to read."""
+    if files.pyproject_toml is not None and pyproject_names_project(files.pyproject_toml):
+        pyproject_problems = tuple(p for p in files.problems if p.startswith("pyproject.toml"))
+        return SourceFiles(pyproject_toml=files.pyproject_toml, problems=pyproject_problems)
+    return files

@@ -1,0 +1,206 @@
+"""The GraphQL bulk scanner: the default whenever there is a token.
+
+Repositories come 100 to a query with their first 100 tags each, peeled to commits, and no file
+contents: a rebuild where nothing changed costs one query per 100 repositories. Metadata files are
+then read only for commits the caller does not know, 500 commits to a query (`nodes(ids:)` ×5, one
+point). A repository with more tags than a page is completed with follow-up queries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from ..errors import OwnerNotFound
+from ..models import Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
+from .graphql import GraphQLClient, GraphQLErrors
+from .http import ApiUsage
+from .scanner import NeedFiles, Progress, ScanResult, relevant_files, usable_text
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100  # repositories a query; × TAG_PAGE_SIZE tags = 10,100 nodes, far below 500,000
+TAG_PAGE_SIZE = 100
+FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit_files.graphql
+NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
+
+
+def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """(commit oid, commit node id) behind a tag ref's target, through up to two annotated tags."""
+    while target:
+        if target.get("__typename") == "Commit":
+            return str(target["oid"]), str(target.get("id") or "")
+        target = target.get("target") if target.get("__typename") == "Tag" else None
+    return None
+
+
+def _owner_typename(kind: OwnerKind) -> str:
+    return "Organization" if kind is OwnerKind.ORG else "User"
+
+
+def _file(path: str, entry: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    blob = (entry or {}).get("object")
+    if not blob:
+        return None, None
+    if blob.get("__typename") != "Blob":
+        return None, None  # a directory of that name is not a metadata file
+    size = int(blob.get("byteSize") or 0)
+    if blob.get("isTruncated"):
+        size = max(size, 1024 * 1024 + 1)
+    return usable_text(path, blob.get("text"), size, bool(blob.get("isBinary")))
+
+
+def files_of(commit: Mapping[str, Any]) -> SourceFiles:
+    """The `CommitFiles` fragment's answer as `SourceFiles`."""
+    texts: dict[str, str | None] = {}
+    problems: list[str] = []
+    for key, path in (("pyproject", "pyproject.toml"), ("setupCfg", "setup.cfg"), ("setupPy", "setup.py")):
+        texts[key], problem = _file(path, commit.get(key))
+        problems += [problem] if problem else []
+    files = SourceFiles(texts["pyproject"], texts["setupCfg"], texts["setupPy"], tuple(problems))
+    return relevant_files(files)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class GraphQLScanner:
+    def __init__(self, client: GraphQLClient) -> None:
+        self._client = client
+
+    @property
+    def usage(self) -> ApiUsage:
+        return self._client.usage
+
+    # -- repositories and tags ---------------------------------------------------------------------
+
+    def _more_tags(self, full_name: str, cursor: str) -> list[Mapping[str, Any]]:
+        owner, name = full_name.split("/", 1)
+        nodes: list[Mapping[str, Any]] = []
+        while cursor:
+            data = self._client.query(
+                "repository_tags",
+                {"owner": owner, "name": name, "cursor": cursor, "tagPageSize": TAG_PAGE_SIZE},
+            )
+            refs = (data.get("repository") or {}).get("refs") or {}
+            nodes += refs.get("nodes") or []
+            page = refs.get("pageInfo") or {}
+            cursor = str(page.get("endCursor") or "") if page.get("hasNextPage") else ""
+        return nodes
+
+    def _snapshot(
+        self, node: Mapping[str, Any], wanted: dict[str, str], need_files: NeedFiles
+    ) -> RepoSnapshot:
+        full_name = str(node["nameWithOwner"])
+        url = str(node["url"])
+        repo = RepoSnapshot(
+            full_name=full_name,
+            clone_url=url + ".git",
+            html_url=url,
+            created_at=str(node.get("createdAt") or ""),
+            private=bool(node.get("isPrivate")),
+            fork=bool(node.get("isFork")),
+            archived=bool(node.get("isArchived")),
+            empty=bool(node.get("isEmpty")),
+            description=str(node.get("description") or ""),
+            ssh_url=str(node.get("sshUrl") or ""),
+        )
+        if repo.fork or repo.empty:
+            return repo
+        refs = node.get("refs") or {}
+        ref_nodes = list(refs.get("nodes") or [])
+        page = refs.get("pageInfo") or {}
+        if page.get("hasNextPage"):
+            ref_nodes += self._more_tags(full_name, str(page.get("endCursor") or ""))
+        tags = []
+        for ref in ref_nodes:
+            peeled = _peel(ref.get("target"))
+            if peeled is None:
+                log.debug("%s: tag %s does not point to a commit", full_name, ref.get("name"))
+                continue
+            tag = TagRef(str(ref["name"]), peeled[0])
+            tags.append(tag)
+            if tag.commit not in wanted and need_files(tag):
+                wanted[tag.commit] = peeled[1]
+        return dataclasses.replace(repo, tags=tuple(sorted(tags, key=lambda t: t.name)))
+
+    def _owner_pages(self, owner: Owner) -> Iterator[Mapping[str, Any]]:
+        cursor: str | None = None
+        while True:
+            data = self._client.query(
+                "owner_repositories",
+                {"login": owner.login, "cursor": cursor, "pageSize": PAGE_SIZE, "tagPageSize": TAG_PAGE_SIZE},
+                allow=lambda exc: exc.types() == {"NOT_FOUND"},
+            )
+            found = data.get("repositoryOwner")
+            if not found or found.get("__typename") != _owner_typename(owner.kind):
+                raise OwnerNotFound(owner.login, "organisation" if owner.kind is OwnerKind.ORG else "user")
+            connection = found["repositories"]
+            yield connection
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return
+            cursor = page.get("endCursor")
+
+    # -- metadata files ----------------------------------------------------------------------------
+
+    def _read_files(self, wanted: Mapping[str, str], progress: Progress) -> dict[str, SourceFiles]:
+        files: dict[str, SourceFiles] = {}
+        ids = sorted(node_id for node_id in wanted.values() if node_id)
+        per_query = NODES_MAX * len(FILES_SLOTS)
+        for batch in _chunks(ids, per_query):
+            slots = list(_chunks(batch, NODES_MAX))
+            variables = {slot: list(slots[i]) if i < len(slots) else [] for i, slot in enumerate(FILES_SLOTS)}
+            data = self._client.query("commit_files", variables)
+            for slot in FILES_SLOTS:
+                for commit in data.get(slot) or []:
+                    if commit and commit.get("oid"):
+                        files[str(commit["oid"])] = files_of(commit)
+            progress.advance(files=len(batch))
+        return files
+
+    # -- the scans ---------------------------------------------------------------------------------
+
+    def scan_owners(self, owners: Sequence[Owner], need_files: NeedFiles, progress: Progress) -> ScanResult:
+        repos: list[RepoSnapshot] = []
+        wanted: dict[str, str] = {}
+        for owner in owners:
+            started = False
+            for connection in self._owner_pages(owner):
+                if not started:
+                    progress.start(owner.login, int(connection.get("totalCount") or 0))
+                    started = True
+                for node in connection.get("nodes") or []:
+                    repo = self._snapshot(node, wanted, need_files)
+                    repos.append(repo)
+                    progress.advance(repos=1, tags=len(repo.tags))
+        files = self._read_files(wanted, progress)
+        progress.finish()
+        return ScanResult(tuple(repos), files)
+
+    def scan_repos(self, full_names: Sequence[str], need_files: NeedFiles, progress: Progress) -> ScanResult:
+        repos: list[RepoSnapshot] = []
+        wanted: dict[str, str] = {}
+        progress.start(", ".join(full_names), len(full_names))
+        for full_name in full_names:
+            owner, name = full_name.split("/", 1)
+            data = self._client.query(
+                "repository",
+                {"owner": owner, "name": name, "tagPageSize": TAG_PAGE_SIZE},
+                allow=lambda exc: exc.types() == {"NOT_FOUND"},
+            )
+            node = data.get("repository")
+            if not node:
+                raise OwnerNotFound(full_name, "repository")
+            repos.append(self._snapshot(node, wanted, need_files))
+            progress.advance(repos=1, tags=len(repos[-1].tags))
+        files = self._read_files(wanted, progress)
+        progress.finish()
+        return ScanResult(tuple(repos), files)
+
+
+__all__ = ["GraphQLErrors", "GraphQLScanner", "files_of"]

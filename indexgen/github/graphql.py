@@ -1,0 +1,195 @@
+"""GraphQL transport: the query documents, one `requests` session, GitHub's error shapes.
+
+It mounts the same retry policy as the REST client (`http.make_retry`), so 5xx answers, dropped
+connections and secondary rate limits are handled alike. On top of that it understands what only
+GraphQL says in a 200 answer: `errors` with `RATE_LIMITED` (waited out within `max_wait`, else a
+clean failure with the reset time) and other errors, whose partial `data` is never used.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import requests
+import requests.adapters
+
+from .. import __version__
+from ..errors import ApiError, RateLimited, TokenRejected
+from .auth import Token
+from .http import ApiUsage, make_retry
+
+log = logging.getLogger(__name__)
+
+QUERY_NAMES = ("owner_repositories", "repository", "repository_tags", "commit_files")
+# Errors GitHub reports inside a 200 answer that a repeated query may mend.
+_TRANSIENT_ERRORS = {"SERVICE_UNAVAILABLE", "INTERNAL", "TIMEOUT"}
+ATTEMPTS = 4
+
+
+@functools.cache
+def _fragments() -> dict[str, str]:
+    text = resources.files(__package__).joinpath("queries/fragments.graphql").read_text("utf-8")
+    return {m.group(2): m.group(1) for m in re.finditer(r"(fragment (\w+) on .*?\n}\n)", text, re.S)}
+
+
+@functools.cache
+def query_document(name: str) -> str:
+    """The query `name` from `queries/NAME.graphql`, followed by the fragments it uses."""
+    text = resources.files(__package__).joinpath(f"queries/{name}.graphql").read_text("utf-8")
+    fragments = _fragments()
+    needed: set[str] = set()
+    pending = re.findall(r"\.\.\.(\w+)", text)
+    while pending:
+        fragment = pending.pop()
+        if fragment not in needed:
+            needed.add(fragment)
+            pending += re.findall(r"\.\.\.(\w+)", fragments[fragment])
+    return text + "\n" + "\n".join(fragments[f] for f in sorted(needed))
+
+
+@dataclass
+class GraphQLErrors(Exception):
+    """A GraphQL answer with `errors`: GitHub's list, as given."""
+
+    errors: list[dict[str, Any]]
+
+    def types(self) -> set[str]:
+        return {str(e.get("type", "")) for e in self.errors}
+
+    def __str__(self) -> str:
+        first = self.errors[0] if self.errors else {}
+        message = str(first.get("message", "unknown error"))[:200]
+        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        return f"{first.get('type', 'ERROR')}: {message}{more}"
+
+
+def _reset_epoch(data: Mapping[str, Any] | None, headers: Mapping[str, str]) -> float | None:
+    value = headers.get("X-RateLimit-Reset")
+    if value:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    reset_at = ((data or {}).get("rateLimit") or {}).get("resetAt")
+    if isinstance(reset_at, str):
+        import datetime as dt
+
+        try:
+            return dt.datetime.fromisoformat(reset_at.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+class GraphQLClient:
+    def __init__(
+        self,
+        url: str,
+        token: Token,
+        usage: ApiUsage,
+        *,
+        max_wait: float = 900.0,
+        backoff: float = 1.0,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self.usage = usage
+        self._token = token
+        self._max_wait = max_wait
+        self._backoff = backoff
+        self._timeout = timeout
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.headers.update(
+            {
+                "Authorization": f"bearer {token.value}",
+                "User-Agent": f"indexgen/{__version__}",
+                "Accept": "application/json",
+            }
+        )
+        adapter = requests.adapters.HTTPAdapter(
+            max_retries=make_retry(usage, "graphql", max_wait=max_wait, backoff=backoff)
+        )
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+
+    def _post(self, name: str, variables: Mapping[str, Any]) -> requests.Response:
+        try:
+            return self._session.post(
+                self.url,
+                json={"query": query_document(name), "variables": dict(variables)},
+                timeout=self._timeout,
+            )
+        except requests.exceptions.RequestException as exc:
+            # requests' messages can quote the URL; ours names only the query and the failure's kind.
+            raise ApiError(None, f"GraphQL query {name}", type(exc).__name__) from exc
+
+    def _answer(self, name: str, response: requests.Response) -> dict[str, Any]:
+        """The `data` of a complete answer, or an exception saying why there is none."""
+        self.usage.observe(response.headers)
+        if response.status_code == 401:
+            raise TokenRejected(self._token.source)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError(response.status_code, f"GraphQL query {name}", "the answer was not JSON") from exc
+        if not isinstance(body, dict):
+            raise ApiError(response.status_code, f"GraphQL query {name}", "unexpected answer")
+        data: dict[str, Any] | None = body["data"] if isinstance(body.get("data"), dict) else None
+        cost = ((data or {}).get("rateLimit") or {}).get("cost")
+        if isinstance(cost, int):
+            self.usage.graphql_points += cost
+            remaining = (data or {}).get("rateLimit", {}).get("remaining")
+            if isinstance(remaining, int):
+                self.usage.graphql.remaining = remaining
+        if body.get("errors"):
+            raise GraphQLErrors(list(body["errors"]))
+        if response.status_code != 200 or data is None:
+            message = str(body.get("message", "no data in the answer"))[:200]
+            if response.status_code == 403 and "rate limit" in message.lower():
+                raise RateLimited("GraphQL", _reset_epoch(None, response.headers))
+            raise ApiError(response.status_code, f"GraphQL query {name}", message)
+        return data
+
+    def query(
+        self, name: str, variables: Mapping[str, Any], allow: Callable[[GraphQLErrors], bool] | None = None
+    ) -> dict[str, Any]:
+        """Run query `name`; `allow` may accept an answer with errors (say, NOT_FOUND) whose data
+        the caller can use. Transient failures are retried with backoff; rate limits waited out."""
+        for attempt in range(1, ATTEMPTS + 1):
+            response = self._post(name, variables)
+            try:
+                return self._answer(name, response)
+            except GraphQLErrors as exc:
+                if allow is not None and allow(exc):
+                    data: dict[str, Any] = response.json().get("data") or {}
+                    return data
+                if "RATE_LIMITED" in exc.types():
+                    self._wait_for_reset(response)
+                    continue
+                if attempt == ATTEMPTS or not (exc.types() & _TRANSIENT_ERRORS or not exc.types() - {""}):
+                    raise ApiError(response.status_code, f"GraphQL query {name}", str(exc)) from exc
+            except ApiError as exc:
+                if attempt == ATTEMPTS or exc.status not in (None, 200, 502, 503, 504):
+                    raise
+            delay = self._backoff * (2 ** (attempt - 1)) + random.uniform(0, self._backoff)
+            log.debug("GraphQL query %s failed (attempt %d); retrying in %.1fs", name, attempt, delay)
+            self._sleep(delay)
+        raise ApiError(None, f"GraphQL query {name}", "rate limit did not reset")
+
+    def _wait_for_reset(self, response: requests.Response) -> None:
+        reset = _reset_epoch(None, response.headers)
+        wait = (reset - time.time() + 1) if reset else None
+        if wait is None or wait > self._max_wait:
+            raise RateLimited("GraphQL", reset)
+        log.warning("GraphQL rate limit exhausted; waiting %.0f s for the reset", max(wait, 0))
+        self._sleep(max(wait, 0))
