@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .github.auth import DEFAULT_API_URL, graphql_url_for
 from .models import Owner, OwnerKind
-from .versions import DEFAULT_TAG_PATTERN
+from .versions import DEFAULT_TAG_PATTERN, compile_tag_pattern
 
 # GitHub logins: alphanumerics and single hyphens, no leading hyphen, at most 39 characters.
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -71,11 +71,9 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
     graphql_url = _check_url(graphql_url, "the GraphQL URL", problems)
     site_url = _check_url(args.site_url, "--site-url", problems) if args.site_url else None
     try:
-        re.compile(args.tag_pattern)
-        if "(?P<version>" not in args.tag_pattern:
-            problems.append("--tag-pattern needs a (?P<version>…) group")
-    except re.error as exc:
-        problems.append(f"--tag-pattern is not a regular expression: {exc}")
+        compile_tag_pattern(args.tag_pattern)
+    except ValueError as exc:
+        problems.append(f"--tag-pattern: {exc}")
     if args.max_wait < 0:
         problems.append("--max-wait cannot be negative")
     backoff = environ.get("INDEXGEN_RETRY_BACKOFF") or "1"

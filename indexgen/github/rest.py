@@ -48,6 +48,9 @@ USER_AGENT = f"indexgen/{__version__}"
 # (Connection errors and 5xx are the transport's: urllib3 has retried them already.)
 TRANSIENT = (ValueError, requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 EXTRA_ATTEMPTS = 3
+# GitHub's secondary limit allows 900 REST points a minute (a GET costs one): one request every
+# 70 ms stays below it without running anything in parallel.
+SECONDS_BETWEEN_REQUESTS = 0.07
 
 
 class EmptyRepository(Exception):
@@ -71,6 +74,7 @@ class RestScanner:
         backoff: float = 1.0,
         timeout: int = 30,
         usage: ApiUsage | None = None,
+        spacing: float = SECONDS_BETWEEN_REQUESTS,
     ) -> None:
         self.usage = usage if usage is not None else ApiUsage()
         self._token = token
@@ -81,6 +85,7 @@ class RestScanner:
             timeout=timeout,
             user_agent=USER_AGENT,
             retry=make_retry(self.usage, "core", max_wait=max_wait, backoff=backoff),
+            seconds_between_requests=spacing,
         )
         self._backoff = backoff
 
@@ -107,17 +112,20 @@ class RestScanner:
             self._observe()
 
     def _reset_from(self, headers: Any) -> float | None:
-        value = (headers or {}).get("X-RateLimit-Reset") or self._gh.rate_limiting_resettime
+        value = (headers or {}).get("X-RateLimit-Reset") or self._gh.requester.rate_limiting_resettime
         try:
             return float(value) or None
         except (TypeError, ValueError):
             return None
 
     def _observe(self) -> None:
-        remaining, limit = self._gh.rate_limiting
+        # The requester's copy of the last X-RateLimit-* headers; `Github.rate_limiting` would send a
+        # request of its own when it has seen none.
+        requester = self._gh.requester
+        remaining, limit = requester.rate_limiting
         if remaining >= 0:
             self.usage.rest.remaining, self.usage.rest.limit = remaining, limit
-            self.usage.rest.reset = float(self._gh.rate_limiting_resettime) or None
+            self.usage.rest.reset = float(requester.rate_limiting_resettime) or None
 
     def _call(self, where: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Call `fn` with the transport's retries, plus a few for answers cut short mid-body."""

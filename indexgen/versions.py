@@ -1,0 +1,236 @@
+"""Versions and links: which tags are releases, and the exact VCS link pip gets for one.
+
+This module owns DESIGN.md §2 (the link format) and the version half of §3: reading a PEP 440 version
+out of a tag name, checking it against the version the metadata declares, and writing
+`git+<clone url>@<40-hex commit>#egg=<canonical name>-<version>` so that pip parses it back to exactly
+that name and version. Pure functions; `packaging` decides every name and version.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from .metadata import quote_value
+from .models import ProjectMetadata
+
+__all__ = [
+    "DEFAULT_TAG_PATTERN",
+    "EGG_FRAGMENT_RE",
+    "EPOCH_VERSION",
+    "LOCAL_VERSION",
+    "NOT_A_VERSION",
+    "build_link",
+    "compile_tag_pattern",
+    "egg_fragment",
+    "is_valid_egg_fragment",
+    "parse_tag_version",
+    "release_version",
+]
+
+DEFAULT_TAG_PATTERN = r"^v?(?P<version>.+)$"
+"""A tag is `<prefix><version>`: the pattern strips the prefix (default: an optional lowercase `v`) and
+its `version` group must be a PEP 440 version. Use `(?i)` in a pattern to accept `V` too."""
+
+NOT_A_VERSION = "not a version"
+LOCAL_VERSION = "local version (+…) cannot be published"
+EPOCH_VERSION = "epoch (!) cannot be published"
+
+# pip >= 26.0 validates the `egg` fragment of every link on an index page with this regex
+# (pip/_internal/models/link.py, `Link._project_name_re`, checked in `Link._egg_fragment`: `re.match`,
+# so `$` also matches before a trailing newline). A mismatch raises `InvalidEggFragment`, which fails
+# the whole page, not just the link; pip 23.x–25.x warned instead (pypa/pip#11617, #13157).
+EGG_FRAGMENT_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+# Stricter than pip's: whole-string and ASCII only (pip's IGNORECASE without re.ASCII also lets
+# "K" U+212A or "ſ" U+017F through). We never write what only a lenient reading accepts.
+_STRICT_EGG_FRAGMENT_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+_COMMIT_RE = re.compile(r"[0-9a-f]{40}")
+_HOST_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?)+|\[[0-9A-Fa-f:.]+\]")
+_USER_RE = re.compile(r"[A-Za-z0-9._~-]+")
+_PORT_RE = re.compile(r"[0-9]{1,5}")
+_SUBDIRECTORY_PART_RE = re.compile(r"[A-Za-z0-9._~-]+")
+_STRAY_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+# Characters left as they are in a clone URL's path: RFC 3986 unreserved and sub-delims, `:` and `/`,
+# minus `&` and `'`. `@` is quoted because pip takes the revision after the last `@` of the path
+# (pip/_internal/vcs/versioncontrol.py `VersionControl.get_url_rev_and_auth`: `path.rsplit("@", 1)`);
+# `#`, `?` and `&` because pip looks for `[#&]egg=` and `[#&]subdirectory=` anywhere in the URL
+# (`Link._egg_fragment_re`, `Link._subdirectory_fragment_re`). `%` is kept only as an existing escape.
+_PATH_SAFE = "/:-._~!$()*+,;=%"
+
+_LINK_SCHEMES = frozenset({"http", "https", "ssh"})
+
+
+# --- tags ---------------------------------------------------------------------------------------------
+
+
+def compile_tag_pattern(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` compiled; ValueError when it is not a regex with a `version` group (a configuration
+    error, to report before a scan rather than as a skip reason on every tag)."""
+    if isinstance(pattern, re.Pattern):
+        compiled = pattern
+    else:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"tag pattern {quote_value(pattern)} is not a regex: {exc}") from exc
+    if "version" not in compiled.groupindex:
+        raise ValueError(f"tag pattern {quote_value(compiled.pattern)} has no (?P<version>…) group")
+    return compiled
+
+
+def _unpublishable(version: Version) -> str | None:
+    """Why pip cannot be given this version in an egg fragment: `!` and `+` fail pip's check
+    (`EGG_FRAGMENT_RE`), and one such link breaks the whole project page (DESIGN.md §2)."""
+    if version.epoch != 0:
+        return EPOCH_VERSION
+    if version.local is not None:
+        return LOCAL_VERSION
+    return None
+
+
+def parse_tag_version(tag: str, pattern: str | re.Pattern[str] = DEFAULT_TAG_PATTERN) -> Version | str:
+    """The normalised version a tag names, or a skip reason (`NOT_A_VERSION`, `LOCAL_VERSION`,
+    `EPOCH_VERSION`).
+
+    The pattern must match the whole tag. Its `version` group must be a bare PEP 440 version:
+    `packaging` itself accepts a leading `v` and surrounding whitespace (`Version("v1.0")`), so the group
+    may start with neither, or `vv1.0` and, by default, `V1.0` would be releases. Raises ValueError for
+    a pattern without a `version` group.
+    """
+    match = compile_tag_pattern(pattern).fullmatch(tag)
+    text = match.group("version") if match else None
+    if not text or text[0] in "vV" or text != text.strip():
+        return NOT_A_VERSION
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        return NOT_A_VERSION
+    return _unpublishable(version) or version
+
+
+def release_version(tag_version: Version, metadata: ProjectMetadata) -> Version | str:
+    """The version a tag publishes, or a skip reason.
+
+    A dynamic version (None) is the tag's. A static one must equal the tag's as PEP 440 versions
+    (`1.0` == `1.0.0`): pip builds the checkout and discards it when the built metadata's version is not
+    the link's (pip/_internal/resolution/resolvelib/candidates.py `_check_metadata_consistency`, which
+    compares parsed versions), so a mismatch would cost every user a clone and a build.
+    """
+    if reason := _unpublishable(tag_version):
+        return reason
+    if metadata.version is None:
+        return tag_version
+    try:
+        static = Version(metadata.version)
+    except InvalidVersion:
+        return f"invalid metadata version {quote_value(metadata.version)}"
+    if static != tag_version:
+        return f"metadata version {_clip(str(static))} differs from tag version {_clip(str(tag_version))}"
+    return tag_version
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- links --------------------------------------------------------------------------------------------
+
+
+def is_valid_egg_fragment(fragment: str) -> bool:
+    """True when pip accepts `fragment` as an egg fragment (`EGG_FRAGMENT_RE`), read strictly: the whole
+    string, ASCII only."""
+    return (
+        EGG_FRAGMENT_RE.match(fragment) is not None
+        and _STRICT_EGG_FRAGMENT_RE.fullmatch(fragment) is not None
+    )
+
+
+def egg_fragment(name: str, version: Version) -> str:
+    """`<canonical name>-<normalised version>`, the value of `#egg=`.
+
+    For a VCS link pip takes the version only from this fragment: it splits at the first `-` after which
+    the canonicalised prefix equals the requested name (pip/_internal/index/package_finder.py
+    `_find_name_version_sep` / `_extract_version_from_fragment`). A canonical name has no `--` and a
+    normalised version no `-`, so the split is unambiguous. Raises ValueError for an invalid name, an
+    epoch or local version, or anything pip's check would refuse.
+    """
+    if reason := _unpublishable(version):
+        raise ValueError(f"version {version}: {reason}")
+    # validate=True: PEP 508 name rule (packaging.utils.InvalidName is a ValueError).
+    fragment = f"{canonicalize_name(name, validate=True)}-{version}"
+    if not is_valid_egg_fragment(fragment):
+        raise ValueError(f"egg fragment {quote_value(fragment)} would fail pip's check")
+    return fragment
+
+
+def _quote_path(path: str) -> str:
+    """Percent-encode what would break the link, keep existing `%XX` escapes, leave a normal
+    `owner/repo.git` untouched. Non-ASCII is encoded as UTF-8."""
+    return urllib.parse.quote(_STRAY_PERCENT_RE.sub("%25", path), safe=_PATH_SAFE)
+
+
+def _check_netloc(scheme: str, netloc: str) -> None:
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and scheme != "ssh":
+        # The index is published: a token or password in a clone URL would be published with it.
+        raise ValueError("an http(s) clone URL must not carry credentials")
+    if at and not _USER_RE.fullmatch(userinfo):
+        raise ValueError("an ssh clone URL may name a user, never a password")
+    host, colon, port = hostport.rpartition(":") if not hostport.endswith("]") else ("", "", "")
+    if not colon:
+        host = hostport
+    elif not _PORT_RE.fullmatch(port):
+        raise ValueError(f"bad port in clone URL host {quote_value(hostport)}")
+    if not _HOST_RE.fullmatch(host):
+        raise ValueError(f"bad host in clone URL {quote_value(hostport)}")
+
+
+def _vcs_url(clone_url: str) -> str:
+    """`git+` and the clone URL, its path percent-encoded where it would break the link."""
+    scheme, sep, rest = clone_url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in _LINK_SCHEMES:
+        raise ValueError(f"clone URL {quote_value(clone_url)} is not http(s):// or ssh://")
+    netloc, slash, path = rest.partition("/")
+    if not slash or not path.strip("/"):
+        raise ValueError(f"clone URL {quote_value(clone_url)} has no repository path")
+    _check_netloc(scheme, netloc)
+    return f"git+{scheme}://{netloc}/{_quote_path(path)}"
+
+
+def _check_subdirectory(subdirectory: str) -> str:
+    """A relative POSIX path whose segments need no quoting: pip does not unquote `subdirectory=`
+    (`Link.subdirectory_fragment` returns the raw text and pip/_internal/req/req_install.py joins it to
+    the checkout), so a quoted `a%20b` would name a directory called `a%20b`. Trailing `/` dropped."""
+    path = subdirectory.rstrip("/")
+    parts = path.split("/")
+    if subdirectory.startswith("/") or any(
+        part in (".", "..") or not _SUBDIRECTORY_PART_RE.fullmatch(part) for part in parts
+    ):
+        raise ValueError(f"subdirectory {quote_value(subdirectory)} is not a plain relative path")
+    assert urllib.parse.quote(path, safe="/") == path
+    return path
+
+
+def build_link(clone_url: str, commit: str, name: str, version: Version, subdirectory: str = "") -> str:
+    """The VCS link pip gets for one release (DESIGN.md §2).
+
+    `git+{clone_url}@{commit}#egg={name}-{version}`, or with `#subdirectory={path}&egg=…` for a project
+    below the repository root. `commit` is the full 40-hex SHA (pip caches the wheel it builds only for
+    an immutable commit: pip/_internal/wheel_builder.py `_should_cache` → `Git.is_immutable_rev_checkout`).
+    Raises ValueError for a clone URL that is not http(s)/ssh, carries credentials or has a bad host, a
+    commit that is not 40 lowercase hex digits, an unpublishable name or version, or a bad subdirectory.
+    """
+    if not _COMMIT_RE.fullmatch(commit):
+        raise ValueError(f"commit {quote_value(commit)} is not 40 lowercase hex digits")
+    fragment = egg_fragment(name, version)
+    url = f"{_vcs_url(clone_url)}@{commit}"
+    if subdirectory:
+        return f"{url}#subdirectory={_check_subdirectory(subdirectory)}&egg={fragment}"
+    return f"{url}#egg={fragment}"

@@ -1,0 +1,124 @@
+"""Rendering: golden pages, escaping, determinism. Regenerate goldens with INDEXGEN_UPDATE_GOLDEN=1."""
+
+from __future__ import annotations
+
+import json
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from indexgen.build import build_index
+from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
+from indexgen.render import render_json, render_site, report_data
+
+GOLDEN = Path(__file__).parent / "golden"
+A, B, C = ("1" * 40, "2" * 40, "3" * 40)
+
+
+def sample_index():  # type: ignore[no-untyped-def]
+    repos = [
+        RepoSnapshot(
+            full_name="acme/utils",
+            clone_url="https://github.com/acme/utils.git",
+            html_url="https://github.com/acme/utils",
+            created_at="2020-01-01T00:00:00Z",
+            description='Utilities & <helpers> "quoted"',
+            tags=(TagRef("v1.0.0", A), TagRef("v2.0.0", B)),
+        ),
+        RepoSnapshot(
+            full_name="acme/Zeta_Utils",
+            clone_url="https://github.com/acme/Zeta_Utils.git",
+            html_url="https://github.com/acme/Zeta_Utils",
+            created_at="2021-01-01T00:00:00Z",
+            tags=(TagRef("v0.1", C),),
+        ),
+    ]
+    metadata = {
+        A: ProjectMetadata("acme-utils", "1.0.0", ">=3.8"),
+        B: ProjectMetadata("acme-utils", None, ">=3.9,<4"),
+        C: ProjectMetadata("zeta.utils", None, None),
+    }
+    return build_index(repos, metadata)
+
+
+def check_golden(name: str, actual: bytes) -> None:
+    path = GOLDEN / name
+    if os.environ.get("INDEXGEN_UPDATE_GOLDEN"):
+        path.write_bytes(actual)
+    assert path.exists(), f"missing golden file {name}: run with INDEXGEN_UPDATE_GOLDEN=1"
+    assert actual == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("page", "golden"),
+    [
+        ("simple/index.html", "simple_index.html"),
+        ("simple/acme-utils/index.html", "project_acme-utils.html"),
+        ("index.html", "browse.html"),
+    ],
+)
+def test_pages_match_golden_files(page: str, golden: str) -> None:
+    site = render_site(sample_index(), site_url="https://acme.github.io/index")
+    check_golden(golden, site[page])
+
+
+def test_site_has_one_page_per_project_and_is_deterministic() -> None:
+    site = render_site(sample_index())
+    assert sorted(site) == [
+        "index.html",
+        "simple/acme-utils/index.html",
+        "simple/index.html",
+        "simple/zeta-utils/index.html",
+    ]
+    assert site == render_site(sample_index())
+
+
+class Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def test_project_page_anchors_are_only_release_links_with_escaped_requires_python() -> None:
+    page = render_site(sample_index())["simple/acme-utils/index.html"].decode()
+    assert 'data-requires-python="&gt;=3.9,&lt;4"' in page
+    parser = Anchors()
+    parser.feed(page)
+    assert [a["href"] for a in parser.anchors] == [
+        f"git+https://github.com/acme/utils.git@{A}#egg=acme-utils-1.0.0",
+        f"git+https://github.com/acme/utils.git@{B}#egg=acme-utils-2.0.0",
+    ]
+    assert [a["data-requires-python"] for a in parser.anchors] == [">=3.8", ">=3.9,<4"]
+
+
+def test_root_page_declares_the_api_version_and_links_names() -> None:
+    page = render_site(sample_index())["simple/index.html"].decode()
+    assert '<meta name="pypi:repository-version" content="1.0">' in page
+    parser = Anchors()
+    parser.feed(page)
+    assert [a["href"] for a in parser.anchors] == ["acme-utils/", "zeta-utils/"]
+
+
+def test_browse_page_escapes_descriptions() -> None:
+    page = render_site(sample_index())["index.html"].decode()
+    assert "Utilities &amp; &lt;helpers&gt; &#34;quoted&#34;" in page
+    assert "<helpers>" not in page
+
+
+def test_report_lists_releases_and_skips() -> None:
+    data = json.loads(render_json(report_data(sample_index())))
+    assert data["projects"]["acme-utils"]["repository"] == "acme/utils"
+    assert data["projects"]["acme-utils"]["releases"][0] == {
+        "version": "1.0.0",
+        "tag": "v1.0.0",
+        "commit": A,
+        "url": f"git+https://github.com/acme/utils.git@{A}#egg=acme-utils-1.0.0",
+        "requires_python": ">=3.8",
+    }
+    assert data["skipped"] == []
