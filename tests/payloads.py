@@ -120,3 +120,80 @@ def link_header(url: str, page: int, last: int) -> str:
         links.append(f'<{url}&page={page - 1}>; rel="prev"')
         links.append(f'<{url}&page=1>; rel="first"')
     return ", ".join(links)
+
+
+def commit_target(oid: str) -> dict[str, Any]:
+    return {"__typename": "Commit", "oid": oid, "id": "C_" + oid}
+
+
+def annotated_target(tag_oid: str, commit_oid: str) -> dict[str, Any]:
+    return {"__typename": "Tag", "oid": tag_oid, "target": commit_target(commit_oid)}
+
+
+def refs_json(
+    tags: list[tuple[str, dict[str, Any]]], has_next: bool = False, cursor: str | None = None
+) -> dict[str, Any]:
+    return {
+        "totalCount": len(tags),
+        "pageInfo": {"hasNextPage": has_next, "endCursor": cursor},
+        "nodes": [{"name": name, "target": target} for name, target in tags],
+    }
+
+
+def repo_node(owner: str, name: str, refs: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "nameWithOwner": f"{owner}/{name}",
+        "url": f"https://github.com/{owner}/{name}",
+        "sshUrl": f"git@github.com:{owner}/{name}.git",
+        "createdAt": "2020-01-01T00:00:00Z",
+        "description": None,
+        "isPrivate": False,
+        "isFork": False,
+        "isArchived": False,
+        "isEmpty": False,
+        "refs": refs or refs_json([]),
+    }
+    node.update(fields)
+    return node
+
+
+def rate_limit_json(cost: int = 1, remaining: int = 4999) -> dict[str, Any]:
+    return {"cost": cost, "limit": 5000, "remaining": remaining, "resetAt": "2030-03-17T17:46:40Z"}
+
+
+def owner_page(
+    login: str,
+    nodes: list[dict[str, Any]],
+    has_next: bool = False,
+    cursor: str | None = None,
+    typename: str = "Organization",
+    total: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "data": {
+            "rateLimit": rate_limit_json(),
+            "repositoryOwner": {
+                "__typename": typename,
+                "login": login,
+                "repositories": {
+                    "totalCount": total if total is not None else len(nodes),
+                    "pageInfo": {"hasNextPage": has_next, "endCursor": cursor},
+                    "nodes": nodes,
+                },
+            },
+        }
+    }
+
+
+def blob(
+    text: str | None, *, binary: bool = False, truncated: bool = False, size: int | None = None
+) -> dict[str, Any]:
+    return {
+        "object": {
+            "__typename": "Blob",
+            "text": text,
+            "byteSize": size if size is not None else len((text or "").encode()),
+            "isBinary": binary,
+            "isTruncated": truncated,
+        }
+    }
