@@ -18,6 +18,7 @@ from .models import (
     Index,
     MetadataProblem,
     MetadataResult,
+    MovedTag,
     Project,
     ProjectMetadata,
     Release,
@@ -33,6 +34,11 @@ class BuildOptions:
     tag_pattern: str = DEFAULT_TAG_PATTERN
     include_forks: bool = False
     link_style: str = "https"  # or "ssh": git+ssh://git@host/owner/repo.git
+    accept_moved: frozenset[str] = frozenset()  # "owner/repo@tag", lower-cased: take the tag's new commit
+
+
+Published = Mapping[str, Mapping[str, str]]
+"""What earlier builds published: canonical project name → version → commit SHA."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +105,14 @@ def _owners_of_names(candidates: Iterable[_Candidate]) -> dict[str, RepoSnapshot
     }
 
 
-def _dedupe_versions(candidates: list[_Candidate]) -> tuple[list[_Candidate], list[Skip]]:
-    """One link per version: `v1.0` and `1.0` are one release. The tag sorted first is kept."""
+def _dedupe_versions(
+    candidates: list[_Candidate], published: Mapping[str, str]
+) -> tuple[list[_Candidate], list[Skip]]:
+    """One link per version: `v1.0` and `1.0` are one release. A tag on the commit already published
+    for that version is kept, else the tag sorted first."""
     kept: dict[Version, _Candidate] = {}
     skipped: list[Skip] = []
-    for c in sorted(candidates, key=lambda c: c.tag.name):
+    for c in sorted(candidates, key=lambda c: (published.get(str(c.version)) != c.tag.commit, c.tag.name)):
         first = kept.setdefault(c.version, c)
         if first is not c:
             same = "same commit" if first.tag.commit == c.tag.commit else f"commit {first.tag.commit[:12]}"
@@ -117,38 +126,61 @@ def _dedupe_versions(candidates: list[_Candidate]) -> tuple[list[_Candidate], li
     return list(kept.values()), skipped
 
 
-def _release(c: _Candidate, options: BuildOptions) -> Release:
-    return Release(
-        project=c.name,
-        version=str(c.version),
-        tag=c.tag.name,
-        commit=c.tag.commit,
-        repository=c.repo.full_name,
-        url=build_link(_clone_url(c.repo, options.link_style), c.tag.commit, c.name, c.version),
-        requires_python=c.metadata.requires_python,
-    )
+def _pinned(
+    c: _Candidate, published: Mapping[str, str], metadata: Mapping[str, MetadataResult], options: BuildOptions
+) -> tuple[str, ProjectMetadata, MovedTag | None]:
+    """The commit and metadata to publish for a candidate: a version published before keeps its
+    commit when its tag has moved, unless the move is accepted."""
+    before = published.get(str(c.version))
+    if before is None or before == c.tag.commit:
+        return c.tag.commit, c.metadata, None
+    accepted = f"{c.repo.full_name}@{c.tag.name}".lower() in options.accept_moved
+    moved = MovedTag(c.name, str(c.version), c.repo.full_name, c.tag.name, before, c.tag.commit, accepted)
+    if accepted:
+        return c.tag.commit, c.metadata, moved
+    old = metadata.get(before)
+    return before, old if isinstance(old, ProjectMetadata) else c.metadata, moved
 
 
-def _project(name: str, repo: RepoSnapshot, candidates: list[_Candidate], options: BuildOptions) -> Project:
+def _project(
+    name: str,
+    repo: RepoSnapshot,
+    candidates: list[_Candidate],
+    published: Mapping[str, str],
+    metadata: Mapping[str, MetadataResult],
+    options: BuildOptions,
+) -> tuple[Project, list[MovedTag]]:
     ordered = sorted(candidates, key=lambda c: c.version)
-    releases = tuple(_release(c, options) for c in ordered)
+    releases = []
+    moved = []
+    for c in ordered:
+        commit, meta, move = _pinned(c, published, metadata, options)
+        moved += [move] if move else []
+        url = build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version)
+        releases.append(
+            Release(c.name, str(c.version), c.tag.name, commit, c.repo.full_name, url, meta.requires_python)
+        )
     latest = next((c for c in reversed(ordered) if not c.version.is_prerelease), ordered[-1])
-    return Project(
+    project = Project(
         name=name,
         display_name=latest.metadata.name,
         repository=repo.full_name,
         html_url=repo.html_url,
         description=repo.description,
-        releases=releases,
+        releases=tuple(releases),
     )
+    return project, moved
 
 
 def build_index(
     repos: Iterable[RepoSnapshot],
     metadata: Mapping[str, MetadataResult],
     options: BuildOptions = BuildOptions(),
+    published: Published | None = None,
 ) -> Index:
-    """The index for these repositories, given the metadata result at each tagged commit SHA."""
+    """The index for these repositories, given the metadata result at each tagged commit SHA and
+    what earlier builds published (whose commits never change without consent)."""
+    published = published or {}
     candidates: list[_Candidate] = []
     skipped: list[Skip] = []
     for repo in sorted(repos, key=lambda r: r.full_name.lower()):
@@ -176,9 +208,13 @@ def build_index(
         warnings.append(f"{repo_name} also publishes {name!r}; {winner} keeps the name")
 
     projects = []
+    moved: list[MovedTag] = []
     for name in sorted(by_name):
-        kept, duplicates = _dedupe_versions(by_name[name])
+        pinned = published.get(name, {})
+        kept, duplicates = _dedupe_versions(by_name[name], pinned)
         skipped += duplicates
-        projects.append(_project(name, owners[name], kept, options))
+        project, project_moved = _project(name, owners[name], kept, pinned, metadata, options)
+        projects.append(project)
+        moved += project_moved
     skipped.sort(key=lambda s: (s.repository.lower(), s.tag or "", s.reason))
-    return Index(projects=tuple(projects), skipped=tuple(skipped), warnings=tuple(warnings))
+    return Index(tuple(projects), tuple(skipped), tuple(warnings), tuple(moved))

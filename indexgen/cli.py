@@ -15,6 +15,7 @@ from . import __version__
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError
 from .progress import StreamProgress
+from .pypi import DEFAULT_PYPI_URL
 from .settings import settings_from
 from .versions import DEFAULT_TAG_PATTERN
 
@@ -104,6 +105,36 @@ def _parser() -> argparse.ArgumentParser:
         choices=("auto", "graphql", "rest"),
         default="auto",
         help="auto (default): the GraphQL bulk scanner when there is a token, else REST",
+    )
+    safety = build.add_argument_group("safety")
+    safety.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when projects, or more than 10%% of the releases, would vanish "
+        "(default: refuse, exit 3)",
+    )
+    safety.add_argument(
+        "--accept-moved-tag",
+        action="append",
+        metavar="OWNER/REPO@TAG",
+        help="publish the new commit of a moved release tag (default: keep the published commit; repeatable)",
+    )
+    safety.add_argument(
+        "--pypi-url",
+        default=DEFAULT_PYPI_URL,
+        metavar="URL",
+        help="where to check private names for public twins (default: %(default)s)",
+    )
+    safety.add_argument(
+        "--allow-public",
+        action="append",
+        metavar="NAME",
+        help="acknowledge that this private project's name also exists on PyPI (repeatable)",
+    )
+    safety.add_argument(
+        "--no-pypi-check",
+        action="store_true",
+        help="skip the dependency-confusion check against PyPI",
     )
     build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
     return parser

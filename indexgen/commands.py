@@ -16,9 +16,11 @@ from .github.graphql import GraphQLClient
 from .github.http import ApiUsage
 from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
+from .guard import check_shrink
 from .metadata import parse_metadata
 from .models import Index, TagRef
 from .previous import fetch_previous_state
+from .pypi import PublicNameCollision, fetch_public_versions
 from .render import render_json, render_site, report_data
 from .settings import Settings
 from .state import BuildState, dump_state, parse_state
@@ -107,18 +109,43 @@ def run_build(
     scan = _scan(settings, scanner, previous, progress or NoProgress())
     metadata = {**previous.commits, **{sha: parse_metadata(files) for sha, files in scan.files.items()}}
     options = BuildOptions(
-        tag_pattern=settings.tag_pattern, include_forks=settings.include_forks, link_style=settings.link_style
+        tag_pattern=settings.tag_pattern,
+        include_forks=settings.include_forks,
+        link_style=settings.link_style,
+        accept_moved=settings.accept_moved,
     )
-    index = build_index(scan.repos, metadata, options)
+    index = build_index(scan.repos, metadata, options, previous.published)
+    _log_findings(index)
 
+    if not settings.allow_shrink:
+        check_shrink(previous.published, index)
+    public = _check_public_names(settings, index)
+
+    files = render_site(index, settings.site_url, public)
+    files[STATE_FILE] = dump_state(scan.repos, metadata, published_versions(index))
+    write_site(settings.output, files)
+    if settings.report:
+        write_file(settings.report, render_json(report_data(index, public)))
+    return BuildOutcome(index, scanner.usage, settings.output)
+
+
+def _log_findings(index: Index) -> None:
     for skip in index.skipped:
         log.info("skipped %s%s: %s", skip.repository, f"@{skip.tag}" if skip.tag else "", skip.reason)
     for warning in index.warnings:
         log.warning("%s", warning)
+    for moved in index.moved:
+        log.warning("%s", moved)
 
-    files = render_site(index, settings.site_url)
-    files[STATE_FILE] = dump_state(scan.repos, metadata, published_versions(index))
-    write_site(settings.output, files)
-    if settings.report:
-        write_file(settings.report, render_json(report_data(index)))
-    return BuildOutcome(index, scanner.usage, settings.output)
+
+def _check_public_names(settings: Settings, index: Index) -> dict[str, str]:
+    """Names PyPI also has that were acknowledged; raises for those that were not."""
+    if not settings.pypi_check:
+        return {}
+    public = fetch_public_versions([p.name for p in index.projects], settings.pypi_url)
+    unacknowledged = {name: v for name, v in public.items() if name not in settings.allow_public}
+    if unacknowledged:
+        raise PublicNameCollision(unacknowledged)
+    for name, version in sorted(public.items()):
+        log.info("%s also exists on PyPI (%s): acknowledged with --allow-public", name, version)
+    return public

@@ -136,12 +136,42 @@ class Project:
 
 
 @dataclass(frozen=True)
+class MovedTag:
+    """A published version whose tag now points at another commit. Lock files pin `name==version`,
+    so the index keeps the published commit unless the move is accepted (PyPI forbids re-uploads
+    for the same reason)."""
+
+    project: str
+    version: str
+    repository: str
+    tag: str
+    published_commit: str
+    new_commit: str
+    accepted: bool
+
+    def __str__(self) -> str:
+        kept = (
+            "now publishing the new commit (accepted)"
+            if self.accepted
+            else (
+                f"still publishing {self.published_commit[:12]}; accept with "
+                f"--accept-moved-tag {self.repository}@{self.tag}"
+            )
+        )
+        return (
+            f"tag {self.tag} of {self.repository} ({self.project} {self.version}) moved from "
+            f"{self.published_commit[:12]} to {self.new_commit[:12]}: {kept}"
+        )
+
+
+@dataclass(frozen=True)
 class Index:
     """Everything the renderer needs: projects sorted by name, and what was skipped."""
 
     projects: tuple[Project, ...]
     skipped: tuple[Skip, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    moved: tuple[MovedTag, ...] = ()
 
     @property
     def release_count(self) -> int:

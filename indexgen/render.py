@@ -46,6 +46,7 @@ class _Row:
     repository: str
     html_url: str
     direct: str
+    public_version: str | None  # PyPI also has this name (acknowledged with --allow-public)
 
 
 def project_page(name: str) -> str:
@@ -68,7 +69,9 @@ def render_project_page(project: Project) -> str:
     return _env.get_template("simple_project.html").render(project=project, links=links)
 
 
-def render_browse_page(index: Index, site_url: str | None = None) -> str:
+def render_browse_page(
+    index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
+) -> str:
     index_url = (site_url.rstrip("/") + "/simple/") if site_url else "https://YOUR-PAGES-SITE/simple/"
     rows = []
     for p in index.projects:
@@ -83,21 +86,25 @@ def render_browse_page(index: Index, site_url: str | None = None) -> str:
                 repository=p.repository,
                 html_url=_safe_http_url(p.html_url),
                 direct=f"{p.name} @ {latest.url.split('#', 1)[0]}",
+                public_version=(public or {}).get(p.name),
             )
         )
     title = "Python package index"
     return _env.get_template("browse.html").render(title=title, index_url=index_url, rows=rows, projects=rows)
 
 
-def render_site(index: Index, site_url: str | None = None) -> dict[str, bytes]:
-    """Every page of the site, keyed by its path relative to the output directory."""
-    pages = {ROOT_PAGE: render_simple_root(index), BROWSE_PAGE: render_browse_page(index, site_url)}
+def render_site(
+    index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
+) -> dict[str, bytes]:
+    """Every page of the site, keyed by its path relative to the output directory. `public` names
+    the acknowledged projects that PyPI also has, with PyPI's version, for the browse page."""
+    pages = {ROOT_PAGE: render_simple_root(index), BROWSE_PAGE: render_browse_page(index, site_url, public)}
     for project in index.projects:
         pages[project_page(project.name)] = render_project_page(project)
     return {path: text.encode("utf-8") for path, text in sorted(pages.items())}
 
 
-def report_data(index: Index) -> dict[str, Any]:
+def report_data(index: Index, public: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The `--report` JSON: projects with their releases, and every skipped repository and tag."""
     projects: dict[str, Any] = {}
     for p in index.projects:
@@ -115,7 +122,9 @@ def report_data(index: Index) -> dict[str, Any]:
     return {
         "projects": projects,
         "skipped": [asdict(s) for s in index.skipped],
-        "warnings": list(index.warnings),
+        "warnings": [*index.warnings, *(str(m) for m in index.moved)],
+        "moved_tags": [asdict(m) for m in index.moved],
+        "public_names": dict(sorted((public or {}).items())),
     }
 
 

@@ -13,9 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from .errors import ConfigError
 from .github.auth import DEFAULT_API_URL, graphql_url_for
 from .models import Owner, OwnerKind
+from .pypi import DEFAULT_PYPI_URL
 from .versions import DEFAULT_TAG_PATTERN, compile_tag_pattern
 
 # GitHub logins: alphanumerics and single hyphens, no leading hyphen, at most 39 characters.
@@ -40,6 +43,11 @@ class Settings:
     scanner: str = "auto"  # auto: GraphQL with a token, REST without; or "graphql", "rest"
     previous: str | None = None
     repos: tuple[str, ...] = ()
+    allow_shrink: bool = False
+    accept_moved: frozenset[str] = frozenset()  # "owner/repo@tag", lower-cased
+    pypi_check: bool = True
+    pypi_url: str = DEFAULT_PYPI_URL
+    allow_public: frozenset[str] = frozenset()  # canonical project names
 
 
 def _check_url(value: str, what: str, problems: list[str]) -> str:
@@ -74,6 +82,13 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         compile_tag_pattern(args.tag_pattern)
     except ValueError as exc:
         problems.append(f"--tag-pattern: {exc}")
+    accept_moved = frozenset(m.lower() for m in args.accept_moved_tag or [])
+    problems += [
+        f"--accept-moved-tag takes OWNER/REPO@TAG, not {m[:80]!r}"
+        for m in accept_moved
+        if "@" not in m or not is_repo_name(m.split("@", 1)[0])
+    ]
+    pypi_url = _check_url(args.pypi_url, "--pypi-url", problems)
     if args.max_wait < 0:
         problems.append("--max-wait cannot be negative")
     backoff = environ.get("INDEXGEN_RETRY_BACKOFF") or "1"
@@ -101,6 +116,11 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         scanner=args.scanner,
         previous=args.previous,
         repos=repos,
+        allow_shrink=args.allow_shrink,
+        accept_moved=accept_moved,
+        pypi_check=not args.no_pypi_check,
+        pypi_url=pypi_url,
+        allow_public=frozenset(canonicalize_name(n) for n in args.allow_public or []),
     )
 
 

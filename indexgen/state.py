@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +62,7 @@ def _repo_from_json(data: Mapping[str, Any]) -> RepoSnapshot:
 
 
 def dump_state(
-    repos: Iterable[RepoSnapshot],
+    repos: Sequence[RepoSnapshot],
     commits: Mapping[str, MetadataResult],
     published: Mapping[str, Mapping[str, str]],
 ) -> bytes:
@@ -76,7 +76,8 @@ def dump_state(
         (r for r in repos if any(isinstance(commits.get(t.commit), ProjectMetadata) for t in r.tags)),
         key=lambda r: r.full_name,
     )
-    used = {t.commit for r in repos for t in r.tags}
+    # Commits a tag points to, and commits still published for a version whose tag has moved.
+    used = {t.commit for r in repos for t in r.tags} | {c for v in published.values() for c in v.values()}
     data = {
         "format": STATE_FORMAT,
         "repos": {r.full_name: _repo_to_json(r) for r in repo_list},
