@@ -109,8 +109,7 @@ def test_all_problems_are_reported_at_once() -> None:
     with pytest.raises(ConfigError) as caught:
         settings_from(
             args(
-                "--org",
-                "-bad-",
+                "--org=-bad-",
                 "--api-url",
                 "ftp://x",
                 "--tag-pattern",
