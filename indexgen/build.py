@@ -89,6 +89,11 @@ def _candidates(
         if isinstance(version, str):
             skipped.append(Skip(repo.full_name, tag.name, version))
             continue
+        try:
+            build_link(_clone_url(repo, options.link_style), tag.commit, meta.name, version)
+        except ValueError as exc:  # a clone URL or commit that no link pip can parse can carry
+            skipped.append(Skip(repo.full_name, tag.name, f"cannot make a pip link: {exc}"))
+            continue
         found.append(_Candidate(repo, tag, meta, version))
     return found, skipped
 

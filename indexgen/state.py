@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
 
 STATE_FORMAT = 1
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def parse_state(raw: bytes | str) -> BuildState:
         repos = {name: _repo_from_json(r) for name, r in data.get("repos", {}).items()}
         commits = {sha: _metadata_from_json(m) for sha, m in data.get("commits", {}).items()}
         published = {
-            str(name): {str(v): str(c) for v, c in versions.items()}
+            str(name): {str(v): str(c) for v, c in versions.items() if _COMMIT.fullmatch(str(c))}
             for name, versions in data.get("published", {}).items()
         }
         return BuildState(repos, commits, published)

@@ -1,0 +1,215 @@
+"""Hostile and broken input, generated: whatever repositories, tags, descriptions and metadata files
+hold, the build never crashes and every page is HTML that pip parses into exactly our releases."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import markupsafe
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
+
+from indexgen.build import build_index
+from indexgen.github.scanner import relevant_files
+from indexgen.metadata import parse_metadata
+from indexgen.models import RepoSnapshot, SourceFiles, TagRef
+from indexgen.render import render_site
+
+pip_collector = pytest.importorskip("pip._internal.index.collector")
+pip_finder = pytest.importorskip("pip._internal.index.package_finder")
+pip_target = pytest.importorskip("pip._internal.models.target_python")
+
+NASTY = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        '"',
+        "'",
+        "&amp;",
+        "\u202e",
+        "\x00",
+        "#",
+        "@",
+        "%",
+        "&",
+        "+",
+        "!",
+        " ",
+        "\n",
+        "..",
+        "/",
+        "é",
+        "💥",
+        "v1.0",
+        "1.0",
+        "egg=",
+        "]]>",
+        "-->",
+    ]
+)
+TEXT = st.lists(st.one_of(NASTY, st.text(max_size=8)), max_size=6).map("".join)
+SHA = st.text("0123456789abcdef", min_size=40, max_size=40)
+VALID_TAG = st.from_regex(
+    r"v?[0-9]{1,3}(\.[0-9]{1,3}){0,3}((a|b|rc|\.post|\.dev)[0-9]{1,2})?", fullmatch=True
+)
+TAG = st.one_of(
+    VALID_TAG,
+    TEXT,
+    st.from_regex(
+        r"v?[0-9]{1,3}(\.[0-9]{1,3}){0,3}((a|b|rc|\.post|\.dev)[0-9]{1,2})?(\+[a-z0-9.]{1,6})?",
+        fullmatch=True,
+    ),
+    st.just("1!2.0"),
+)
+VALID_NAME = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,12}[A-Za-z0-9])?", fullmatch=True)
+NAME = st.one_of(VALID_NAME, VALID_NAME, VALID_NAME, TEXT)
+
+
+def toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@st.composite
+def pyproject(draw: st.DrawFn) -> str:
+    if draw(st.integers(0, 4)) == 0:
+        return draw(TEXT)  # arbitrary garbage, often not TOML at all
+    lines = ["[project]", f"name = {toml_string(draw(NAME))}"]
+    lines.append(
+        'dynamic = ["version"]' if draw(st.integers(0, 3)) else f"version = {toml_string(draw(TAG))}"
+    )
+    if draw(st.booleans()):
+        lines.append(
+            f"requires-python = {toml_string(draw(st.one_of(TEXT, st.just('>=3.8,<4'), st.just('<3'))))}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def files(draw: st.DrawFn) -> SourceFiles:
+    return SourceFiles(
+        pyproject_toml=draw(pyproject() | pyproject() | st.none()),
+        setup_cfg=draw(st.none() | TEXT.map(lambda t: f"[metadata]\nname = {t}\nversion = 1.0\n")),
+        setup_py=draw(
+            st.none()
+            | TEXT.map(lambda t: f"from setuptools import setup\nsetup(name={t!r}, version='1.0')\n")
+        ),
+    )
+
+
+@st.composite
+def repos(draw: st.DrawFn) -> tuple[list[RepoSnapshot], dict[str, SourceFiles]]:
+    snapshots, contents = [], {}
+    for i in range(draw(st.integers(1, 4))):
+        name = draw(TEXT) or f"r{i}"
+        tags = []
+        project = draw(VALID_NAME)
+        for _ in range(draw(st.integers(0, 5))):
+            sha = draw(SHA)
+            if draw(st.booleans()):  # a well-formed project, so that plenty of releases get published
+                tag = draw(VALID_TAG)
+                requires = draw(st.sampled_from(["", 'requires-python = ">=3.8"', 'requires-python = "<3"']))
+                contents[sha] = SourceFiles(
+                    f'[project]\nname = "{project}"\ndynamic = ["version"]\n{requires}\n'
+                )
+            else:
+                tag = draw(TAG)
+                contents[sha] = draw(files())
+            if tag not in {t.name for t in tags}:
+                tags.append(TagRef(tag, sha))
+        snapshots.append(
+            RepoSnapshot(
+                full_name=f"acme/{name}",
+                clone_url=draw(
+                    st.sampled_from(
+                        [
+                            f"https://github.com/acme/{name}.git",
+                            "https://ghe.example.com/my org/ré@po.git",
+                            "javascript:alert(1)",
+                            "https://user:tok@github.com/acme/x.git",
+                        ]
+                    )
+                ),
+                html_url=draw(
+                    st.sampled_from([f"https://github.com/acme/{name}", "javascript:alert(1)", '"><script>'])
+                ),
+                created_at=draw(st.sampled_from(["2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"])),
+                description=draw(TEXT),
+                tags=tuple(tags),
+            )
+        )
+    return snapshots, contents
+
+
+class Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[dict[str, str | None]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def pip_links(page: bytes, project: str) -> list:  # type: ignore[type-arg]
+    content = pip_collector.IndexContent(
+        page, "text/html", "utf-8", f"https://acme.github.io/i/simple/{project}/", cache_link_parsing=False
+    )
+    return list(pip_collector.parse_links(content))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(repos())
+def test_any_input_renders_pages_pip_parses_into_exactly_our_releases(
+    generated: tuple[list[RepoSnapshot], dict[str, SourceFiles]],
+) -> None:
+    snapshots, contents = generated
+    metadata = {sha: parse_metadata(relevant_files(f)) for sha, f in contents.items()}
+    for result in metadata.values():
+        assert "\n" not in getattr(result, "reason", "")  # reasons are one line
+    index = build_index(snapshots, metadata)
+    site = render_site(index)
+    event(f"projects published: {min(len(index.projects), 2)}")
+    event(f"releases: {min(index.release_count, 3)}")
+
+    for project in index.projects:
+        page = site[f"simple/{project.name}/index.html"]
+        links = pip_links(page, project.name)  # raises on an invalid egg fragment (pip >= 26)
+        assert len(links) == len(project.releases)
+        evaluator = pip_finder.LinkEvaluator(
+            project.name,
+            canonicalize_name(project.name),
+            frozenset({"source", "binary"}),
+            pip_target.TargetPython(),
+            allow_yanked=False,
+        )
+        for link, release in zip(links, project.releases, strict=True):
+            assert link.egg_fragment == f"{project.name}-{release.version}"
+            kind, detail = evaluator.evaluate_link(link)
+            assert kind == pip_finder.LinkType.candidate or "Python" in detail, (
+                detail
+            )  # requires-python may exclude us
+            assert f"@{release.commit}" in link.url and "tok@" not in link.url
+    for path, data in site.items():
+        parser = Page()
+        parser.feed(data.decode("utf-8"))
+        assert "script" not in parser.tags, path
+        for anchor in parser.anchors:
+            assert not (anchor.get("href") or "").lower().startswith("javascript:"), path
+    browse = site["index.html"].decode()
+    for project in index.projects:
+        assert str(markupsafe.escape(project.description)) in browse
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.none() | st.text(), st.none() | st.text(), st.none() | st.text())
+def test_metadata_parsing_never_raises_and_reasons_are_one_line(
+    pyproject: str | None, cfg: str | None, py: str | None
+) -> None:
+    result = parse_metadata(SourceFiles(pyproject, cfg, py))
+    if hasattr(result, "reason"):
+        assert "\n" not in result.reason and len(result.reason) < 400
