@@ -1,0 +1,188 @@
+"""Scan and render benchmark: `python benchmarks/scan.py` (defaults: N=1,000 repositories × T=50 tags).
+
+Starts the fake GitHub server of the test suite with a synthetic organisation (a pyproject.toml at every
+tag, `--latency-ms` added to every request), runs `indexgen build` as a subprocess and prints, for each
+case, the API requests and GraphQL points the server counted, the wall time and the build's peak memory:
+
+  (a) cold build (GraphQL)          (b) rebuild, nothing changed     (c) rebuild after one new tag
+  (d) `--repo` rescan of one repo    (e) REST scanner, cold (on `--rest-repos` repositories, since a REST
+                                         scan of the full org needs ~52,000 requests: about ten hours of
+                                         a 5,000/hour token; the full-size count is extrapolated)
+
+Then it times rendering N×T releases with indexgen next to dumb-pypi (installed from PyPI into a
+throwaway venv) rendering an index of the same number of files. Pass `--skip-dumb-pypi` offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeTag, fake_sha, synthetic_org  # noqa: E402
+
+TOKEN = "ghs_benchmarktoken"
+ORG = "synthetic"
+
+
+def child_build(argv: list[str], rss_file: str) -> int:
+    """Run indexgen's CLI in this process and record its peak memory (the `--child` mode)."""
+    from indexgen.cli import main
+
+    try:
+        return main(argv)
+    finally:
+        Path(rss_file).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: str) -> dict[str, float]:
+    gh.reset_counters()
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        argv = ["build", "--org", ORG, "--api-url", server.base_url, "--output", str(output), "--no-pypi-check"]
+        env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+        env.pop("GITHUB_API_URL", None)
+        env.pop("GITHUB_GRAPHQL_URL", None)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", rss.name, "--", *argv, *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"indexgen build failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        peak_mb = int(Path(rss.name).read_text() or 0) / 1024
+    return {
+        "rest": gh.rest_requests,
+        "graphql": gh.graphql_requests,
+        "points": gh.graphql_points,
+        "requests": gh.rest_requests + gh.graphql_requests,
+        "seconds": wall,
+        "peak_mb": peak_mb,
+    }
+
+
+def row(label: str, m: dict[str, float], target: str = "") -> str:
+    return (
+        f"{label:<34} {int(m['requests']):>7} {int(m['rest']):>6} {int(m['graphql']):>8} {int(m['points']):>7} "
+        f"{m['seconds']:>8.2f} {m['peak_mb']:>8.0f}  {target}"
+    )
+
+
+def scan_cases(args: argparse.Namespace, work: Path) -> None:
+    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    synthetic_org(ORG, args.repos, args.tags, gh=gh)
+    print(f"synthetic org: {args.repos} repositories × {args.tags} tags, {args.latency_ms:g} ms per request")
+    print(f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'peak MB':>8}")
+    with FakeGitHubServer(gh) as server:
+        site = work / "site"
+        print(row("(a) cold build, GraphQL", run_build(gh, server, site), "target ≤ 150 requests"))
+        print(row("(b) rebuild, nothing changed", run_build(gh, server, site), "target ≤ 12 requests, ≤ 5 s"))
+        repo = gh.get_repo(ORG, "pkg-0007")
+        assert repo is not None
+        new_commit = fake_sha("bench", "new-tag")
+        repo.files[new_commit] = {"pyproject.toml": b'[project]\nname = "pkg-0007"\ndynamic = ["version"]\n'}
+        repo.tags.append(FakeTag("v9.0.0", new_commit))
+        print(row("(c) rebuild after one new tag", run_build(gh, server, site), "target ≤ 13 requests"))
+        rescan = run_build(gh, server, site, "--repo", f"{ORG}/pkg-0007")
+        print(row("(d) --repo rescan of one repository", rescan, "target ≤ 2 requests"))
+
+    small = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    small.add_token(TOKEN, "bench", orgs=[ORG])
+    synthetic_org(ORG, args.rest_repos, args.tags, gh=small)
+    with FakeGitHubServer(small) as server:
+        rest = run_build(small, server, work / "rest-site", "--scanner", "rest")
+    print(row(f"(e) REST scanner cold, N={args.rest_repos}", rest))
+    per_repo = rest["requests"] / args.rest_repos
+    print(
+        f"    REST at N={args.repos}: ≈ {per_repo * args.repos:,.0f} requests "
+        f"(≈ {rest['seconds'] / args.rest_repos * args.repos / 3600:.1f} h at this latency), "
+        f"{(per_repo * args.repos) / 5000:.1f} hours of a 5,000/hour token"
+    )
+
+
+# -- rendering ------------------------------------------------------------------------------------------
+
+RENDER_SCRIPT = """
+import sys, time
+from pathlib import Path
+from indexgen.build import build_index
+from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
+from indexgen.render import render_site
+from indexgen.write import write_site
+n, t, out = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+repos, meta = [], {}
+for i in range(n):
+    tags = tuple(TagRef(f"v1.{j}.0", f"{i:020x}{j:020x}") for j in range(t))
+    repos.append(RepoSnapshot(f"acme/pkg-{i:04d}", f"https://github.com/acme/pkg-{i:04d}.git",
+                              f"https://github.com/acme/pkg-{i:04d}", "2020-01-01T00:00:00Z", tags=tags))
+    meta.update({tag.commit: ProjectMetadata(f"pkg-{i:04d}", None, ">=3.8") for tag in tags})
+index = build_index(repos, meta)
+started = time.perf_counter()
+write_site(out, render_site(index))
+print(f"{time.perf_counter() - started:.2f}")
+"""
+
+
+def render_cases(args: argparse.Namespace, work: Path) -> None:
+    releases = args.repos * args.tags
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ours = subprocess.run(
+        [sys.executable, "-c", RENDER_SCRIPT, str(args.repos), str(args.tags), str(work / "render")],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    print(f"render + write {releases:,} releases, indexgen: {float(ours.stdout):.2f} s")
+    if args.skip_dumb_pypi:
+        return
+    venv_dir = work / "dumb-pypi-venv"
+    venv.create(venv_dir, with_pip=True)
+    python = venv_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "dumb-pypi"], check=True)
+    listing = work / "packages.txt"
+    listing.write_text(
+        "".join(f"pkg-{i:04d}-1.{j}.0.tar.gz\n" for i in range(args.repos) for j in range(args.tags))
+    )
+    started = time.perf_counter()
+    subprocess.run(
+        [venv_dir / "bin" / "dumb-pypi", "--package-list", listing, "--packages-url", "https://example.com/p/",
+         "--output-dir", work / "dumb-pypi-out"],
+        check=True, capture_output=True,
+    )
+    version = subprocess.run([python, "-m", "pip", "show", "dumb-pypi"], capture_output=True, text=True).stdout
+    number = next((line.split()[-1] for line in version.splitlines() if line.startswith("Version")), "?")
+    print(f"render + write {releases:,} files, dumb-pypi {number}: {time.perf_counter() - started:.2f} s")
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        return child_build(sys.argv[4:], sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repos", type=int, default=1000, help="N repositories (default 1000)")
+    parser.add_argument("--tags", type=int, default=50, help="T tags each (default 50)")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="added to every request (default 20)")
+    parser.add_argument("--rest-repos", type=int, default=40, help="repositories for the REST case (default 40)")
+    parser.add_argument("--skip-dumb-pypi", action="store_true", help="do not install dumb-pypi from PyPI")
+    parser.add_argument("--only", choices=("scan", "render"), help="run just one half")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="indexgen-bench-") as tmp:
+        work = Path(tmp)
+        if args.only != "render":
+            scan_cases(args, work)
+        if args.only != "scan":
+            render_cases(args, work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
