@@ -121,9 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     safety.add_argument(
         "--pypi-url",
-        default=DEFAULT_PYPI_URL,
         metavar="URL",
-        help="where to check private names for public twins (default: %(default)s)",
+        help="where to check private names for public twins "
+        f"(default: $INDEXGEN_PYPI_URL, else {DEFAULT_PYPI_URL})",
     )
     safety.add_argument(
         "--allow-public",

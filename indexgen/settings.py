@@ -88,7 +88,9 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         for m in accept_moved
         if "@" not in m or not is_repo_name(m.split("@", 1)[0])
     ]
-    pypi_url = _check_url(args.pypi_url, "--pypi-url", problems)
+    pypi_url = _check_url(
+        args.pypi_url or environ.get("INDEXGEN_PYPI_URL") or DEFAULT_PYPI_URL, "the PyPI URL", problems
+    )
     if args.max_wait < 0:
         problems.append("--max-wait cannot be negative")
     backoff = environ.get("INDEXGEN_RETRY_BACKOFF") or "1"
