@@ -49,10 +49,9 @@ class _Candidate:
     tag: TagRef
     metadata: ProjectMetadata
     version: Version
-
-    @property
-    def name(self) -> str:
-        return canonicalize_name(self.metadata.name)
+    name: str  # canonical
+    version_text: str  # str(version), kept: an org's tens of thousands of releases make it costly
+    url: str  # the link to the tag's commit
 
 
 def _clone_url(repo: RepoSnapshot, style: str) -> str:
@@ -90,11 +89,11 @@ def _candidates(
             skipped.append(Skip(repo.full_name, tag.name, version))
             continue
         try:
-            build_link(_clone_url(repo, options.link_style), tag.commit, meta.name, version)
+            url = build_link(_clone_url(repo, options.link_style), tag.commit, meta.name, version)
         except ValueError as exc:  # a clone URL or commit that no link pip can parse can carry
             skipped.append(Skip(repo.full_name, tag.name, f"cannot make a pip link: {exc}"))
             continue
-        found.append(_Candidate(repo, tag, meta, version))
+        found.append(_Candidate(repo, tag, meta, version, canonicalize_name(meta.name), str(version), url))
     return found, skipped
 
 
@@ -117,7 +116,7 @@ def _dedupe_versions(
     for that version is kept, else the tag sorted first."""
     kept: dict[Version, _Candidate] = {}
     skipped: list[Skip] = []
-    for c in sorted(candidates, key=lambda c: (published.get(str(c.version)) != c.tag.commit, c.tag.name)):
+    for c in sorted(candidates, key=lambda c: (published.get(c.version_text) != c.tag.commit, c.tag.name)):
         first = kept.setdefault(c.version, c)
         if first is not c:
             same = "same commit" if first.tag.commit == c.tag.commit else f"commit {first.tag.commit[:12]}"
@@ -136,15 +135,19 @@ def _pinned(
 ) -> tuple[str, ProjectMetadata, MovedTag | None]:
     """The commit and metadata to publish for a candidate: a version published before keeps its
     commit when its tag has moved, unless the move is accepted."""
-    before = published.get(str(c.version))
+    before = published.get(c.version_text)
     if before is None or before == c.tag.commit:
         return c.tag.commit, c.metadata, None
     accepted = f"{c.repo.full_name}@{c.tag.name}".lower() in options.accept_moved
-    moved = MovedTag(c.name, str(c.version), c.repo.full_name, c.tag.name, before, c.tag.commit, accepted)
+    moved = MovedTag(c.name, c.version_text, c.repo.full_name, c.tag.name, before, c.tag.commit, accepted)
     if accepted:
         return c.tag.commit, c.metadata, moved
     old = metadata.get(before)
     return before, old if isinstance(old, ProjectMetadata) else c.metadata, moved
+
+
+def _link(c: _Candidate, commit: str, options: BuildOptions) -> str:
+    return build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version)
 
 
 def _project(
@@ -161,9 +164,9 @@ def _project(
     for c in ordered:
         commit, meta, move = _pinned(c, published, metadata, options)
         moved += [move] if move else []
-        url = build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version)
+        url = c.url if commit == c.tag.commit else _link(c, commit, options)
         releases.append(
-            Release(c.name, str(c.version), c.tag.name, commit, c.repo.full_name, url, meta.requires_python)
+            Release(c.name, c.version_text, c.tag.name, commit, c.repo.full_name, url, meta.requires_python)
         )
     latest = next((c for c in reversed(ordered) if not c.version.is_prerelease), ordered[-1])
     project = Project(

@@ -49,7 +49,7 @@ def _metadata_from_json(data: Mapping[str, Any]) -> MetadataResult:
 
 
 def _repo_to_json(repo: RepoSnapshot) -> dict[str, Any]:
-    data = dataclasses.asdict(repo)
+    data = {f.name: getattr(repo, f.name) for f in dataclasses.fields(RepoSnapshot)}
     data["tags"] = {t.name: t.commit for t in repo.tags}
     return data
 
@@ -87,7 +87,7 @@ def dump_state(
         "commits": {sha: _metadata_to_json(commits[sha]) for sha in sorted(used) if sha in commits},
         "published": {name: dict(sorted(versions.items())) for name, versions in sorted(published.items())},
     }
-    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def parse_state(raw: bytes | str) -> BuildState:

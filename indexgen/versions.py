@@ -8,6 +8,7 @@ that name and version. Pure functions; `packaging` decides every name and versio
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 
@@ -151,6 +152,12 @@ def is_valid_egg_fragment(fragment: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _egg_name(name: str) -> str:
+    # validate=True: PEP 508 name rule (packaging.utils.InvalidName is a ValueError).
+    return canonicalize_name(name, validate=True)
+
+
 def egg_fragment(name: str, version: Version) -> str:
     """`<canonical name>-<normalised version>`, the value of `#egg=`.
 
@@ -162,8 +169,7 @@ def egg_fragment(name: str, version: Version) -> str:
     """
     if reason := _unpublishable(version):
         raise ValueError(f"version {version}: {reason}")
-    # validate=True: PEP 508 name rule (packaging.utils.InvalidName is a ValueError).
-    fragment = f"{canonicalize_name(name, validate=True)}-{version}"
+    fragment = f"{_egg_name(name)}-{version}"
     if not is_valid_egg_fragment(fragment):
         raise ValueError(f"egg fragment {quote_value(fragment)} would fail pip's check")
     return fragment
@@ -191,6 +197,7 @@ def _check_netloc(scheme: str, netloc: str) -> None:
         raise ValueError(f"bad host in clone URL {quote_value(hostport)}")
 
 
+@functools.lru_cache(maxsize=4096)  # one clone URL serves every release of its repository
 def _vcs_url(clone_url: str) -> str:
     """`git+` and the clone URL, its path percent-encoded where it would break the link."""
     scheme, sep, rest = clone_url.partition("://")
