@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 QUERY_NAMES = ("owner_repositories", "repository", "repository_tags", "commit_files")
 # Errors GitHub reports inside a 200 answer that a repeated query may mend.
 _TRANSIENT_ERRORS = {"SERVICE_UNAVAILABLE", "INTERNAL", "TIMEOUT"}
+# GitHub's primary GraphQL limit: `type` RATE_LIMITED, lately also RATE_LIMIT with `code`
+# graphql_rate_limit.
+_RATE_LIMIT_TYPES = {"RATE_LIMITED", "RATE_LIMIT"}
+# Bodies cut short mid-transfer: the transport saw a complete exchange start, a new query may mend it.
+_CUT_SHORT = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 ATTEMPTS = 4
 
 
@@ -63,6 +68,19 @@ class GraphQLErrors(Exception):
 
     def types(self) -> set[str]:
         return {str(e.get("type", "")) for e in self.errors}
+
+    @property
+    def rate_limited(self) -> bool:
+        return bool(self.types() & _RATE_LIMIT_TYPES) or any(
+            e.get("code") == "graphql_rate_limit" for e in self.errors
+        )
+
+    @property
+    def transient(self) -> bool:
+        """Errors a repeated query may mend: a typed transient error, or GitHub's untyped "Something
+        went wrong while executing your query" (often a timeout)."""
+        types = self.types()
+        return bool(types & _TRANSIENT_ERRORS) or types <= {""}
 
     def __str__(self) -> str:
         first = self.errors[0] if self.errors else {}
@@ -166,25 +184,29 @@ class GraphQLClient:
         """Run query `name`; `allow` may accept an answer with errors (say, NOT_FOUND) whose data
         the caller can use. Transient failures are retried with backoff; rate limits waited out."""
         for attempt in range(1, ATTEMPTS + 1):
-            response = self._post(name, variables)
+            last = attempt == ATTEMPTS
             try:
+                response = self._post(name, variables)
                 return self._answer(name, response)
             except GraphQLErrors as exc:
                 if allow is not None and allow(exc):
                     data: dict[str, Any] = response.json().get("data") or {}
                     return data
-                if "RATE_LIMITED" in exc.types():
+                if exc.rate_limited:
+                    if last:
+                        raise RateLimited("GraphQL", _reset_epoch(None, response.headers)) from exc
                     self._wait_for_reset(response)
                     continue
-                if attempt == ATTEMPTS or not (exc.types() & _TRANSIENT_ERRORS or not exc.types() - {""}):
+                if last or not exc.transient:
                     raise ApiError(response.status_code, f"GraphQL query {name}", str(exc)) from exc
             except ApiError as exc:
-                if attempt == ATTEMPTS or exc.status not in (None, 200, 502, 503, 504):
+                cut_short = isinstance(exc.__cause__, _CUT_SHORT)
+                if last or not (cut_short or exc.status in (200, 502, 503, 504)):
                     raise
             delay = self._backoff * (2 ** (attempt - 1)) + random.uniform(0, self._backoff)
             log.debug("GraphQL query %s failed (attempt %d); retrying in %.1fs", name, attempt, delay)
             self._sleep(delay)
-        raise ApiError(None, f"GraphQL query {name}", "rate limit did not reset")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait_for_reset(self, response: requests.Response) -> None:
         reset = _reset_epoch(None, response.headers)
