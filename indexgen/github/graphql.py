@@ -173,7 +173,7 @@ class GraphQLClient:
             raise GraphQLErrors(list(body["errors"]))
         if response.status_code != 200 or data is None:
             message = str(body.get("message", "no data in the answer"))[:200]
-            if response.status_code == 403 and "rate limit" in message.lower():
+            if response.status_code in (403, 429) and "rate limit" in message.lower():
                 raise RateLimited("GraphQL", _reset_epoch(None, response.headers))
             raise ApiError(response.status_code, f"GraphQL query {name}", message)
         return data

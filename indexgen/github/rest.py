@@ -103,7 +103,7 @@ class RestScanner:
         except RateLimitExceededException as exc:
             raise RateLimited("REST", self._reset_from(exc.headers)) from exc
         except GithubException as exc:
-            if exc.status == 403 and "rate limit" in github_message(exc).lower():
+            if exc.status in (403, 429) and "rate limit" in github_message(exc).lower():
                 raise RateLimited("REST", self._reset_from(exc.headers)) from exc
             raise ApiError(exc.status, where, github_message(exc)) from exc
         except requests.exceptions.RequestException as exc:
