@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,17 +40,34 @@ class BuildOutcome:
 def read_previous_state(settings: Settings) -> BuildState:
     """The state of the previous build: in the output directory when a build left one there, else at
     `--previous` (a directory or the deployed site's URL). Missing or unreadable: a cold build."""
+    sources: list[tuple[str, Callable[[], bytes | None]]] = [
+        (str(settings.output), lambda: _read_bytes(settings.output / STATE_FILE))
+    ]
+    if settings.previous:
+        previous = settings.previous
+        sources.append((previous, lambda: fetch_previous_state(previous, STATE_FILE)))
+    for where, read in sources:
+        raw = read()
+        if raw is None:
+            continue
+        state = parse_state(raw)
+        if state is not None:
+            return state
+        log.warning("the build state in %s is unreadable: ignoring it", where)
+    if settings.previous:
+        log.warning(
+            "no previous build state at %s: reading every tag's metadata, and the shrink and moved-tag "
+            "checks have nothing to compare with",
+            settings.previous,
+        )
+    return BuildState()
+
+
+def _read_bytes(path: Path) -> bytes | None:
     try:
-        return parse_state((settings.output / STATE_FILE).read_bytes())
+        return path.read_bytes()
     except OSError:
-        pass
-    if not settings.previous:
-        return BuildState()
-    raw = fetch_previous_state(settings.previous, STATE_FILE)
-    if raw is None:
-        log.warning("no usable build state at %s: reading every tag's metadata", settings.previous)
-        return BuildState()
-    return parse_state(raw)
+        return None
 
 
 def make_scanner(settings: Settings, token: Token | None) -> Scanner:

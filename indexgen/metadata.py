@@ -614,6 +614,27 @@ def _setuptools_dynamic_version(files: SourceFiles, doc: _Table) -> str | None:
     return declared.version
 
 
+def pyproject_decides(text: str) -> bool:
+    """True when pyproject.toml alone decides the outcome, so setup.cfg and setup.py need not be read:
+    its `[project]` names the project and gives a static version or one setuptools cannot fill from
+    them, or the file is malformed (nothing else can repair it). Scanners use this to read less."""
+    doc = _load_toml(text)
+    if isinstance(doc, MetadataProblem):
+        return True
+    project = _table(doc, "project")
+    if project is None or not isinstance(project.get("name"), str):
+        return False
+    dynamic = project.get("dynamic")
+    if not (isinstance(dynamic, list) and "version" in dynamic):
+        return True
+    setuptools_dynamic = _table(doc, "tool", "setuptools", "dynamic")
+    return (
+        not _uses_setuptools(doc)
+        or _version_from_vcs(doc)
+        or (setuptools_dynamic is not None and "version" in setuptools_dynamic)
+    )
+
+
 def _files_problem(problems: Iterable[str]) -> MetadataProblem:
     return _problem("; ".join(_one_line(p, 200) for p in problems))
 

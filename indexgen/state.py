@@ -90,12 +90,12 @@ def dump_state(
     return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def parse_state(raw: bytes | str) -> BuildState:
-    """The state in `raw`, or an empty state when it is not a state this version understands."""
+def parse_state(raw: bytes | str) -> BuildState | None:
+    """The state in `raw`, or None when it is not a state this version understands."""
     try:
         data = json.loads(raw)
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-            return BuildState()
+            return None
         repos = {name: _repo_from_json(r) for name, r in data.get("repos", {}).items()}
         commits = {sha: _metadata_from_json(m) for sha, m in data.get("commits", {}).items()}
         published = {
@@ -104,4 +104,4 @@ def parse_state(raw: bytes | str) -> BuildState:
         }
         return BuildState(repos, commits, published)
     except (ValueError, TypeError, KeyError, AttributeError):
-        return BuildState()
+        return None

@@ -20,11 +20,12 @@ from typing import Any
 
 import requests
 import requests.adapters
+from github.GithubException import GithubException, RateLimitExceededException
 
 from .. import __version__
 from ..errors import ApiError, RateLimited, TokenRejected
 from .auth import Token
-from .http import ApiUsage, make_retry
+from .http import ApiUsage, github_message, make_retry
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,11 @@ class GraphQLClient:
         except requests.exceptions.RequestException as exc:
             # requests' messages can quote the URL; ours names only the query and the failure's kind.
             raise ApiError(None, f"GraphQL query {name}", type(exc).__name__) from exc
+        except RateLimitExceededException as exc:
+            # The shared retry policy (PyGithub's GithubRetry) gives up on a rate limit it may not wait for.
+            raise RateLimited("GraphQL", _reset_epoch(None, exc.headers or {})) from exc
+        except GithubException as exc:
+            raise ApiError(exc.status, f"GraphQL query {name}", github_message(exc)) from exc
 
     def _answer(self, name: str, response: requests.Response) -> dict[str, Any]:
         """The `data` of a complete answer, or an exception saying why there is none."""

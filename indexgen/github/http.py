@@ -8,11 +8,15 @@ requests a build really cost, retries included.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
 from github.GithubRetry import GithubRetry
+
+log = logging.getLogger(__name__)
 
 # GitHub asks clients to wait at least a minute after a secondary rate limit without Retry-After
 # (docs: "Best practices for using the REST API" → "Handle rate limit errors appropriately").
@@ -72,6 +76,14 @@ class ApiUsage:
         return ", ".join(parts)
 
 
+def github_message(exc: GithubException) -> str:
+    """GitHub's `message` from an error answer, shortened; never the request."""
+    data = exc.data
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])[:200]
+    return "unexpected answer"
+
+
 class CountingRetry(GithubRetry):
     """GitHub-aware retry that counts every HTTP attempt into an `ApiUsage`.
 
@@ -98,7 +110,23 @@ class CountingRetry(GithubRetry):
         if response is None:
             # A connection error or timeout: the attempt went out but nothing came back.
             self.usage.count(self.resource)
-        return super().increment(method, url, *args, **kwargs)
+        else:
+            self._check_retry_after(response)
+        retry = super().increment(method, url, *args, **kwargs)
+        if response is not None and response.status in (403, 429):
+            wait = self.get_retry_after(response) or retry.get_backoff_time()
+            if wait >= 1:
+                log.warning("GitHub API rate limit: waiting %.0f s before retrying", wait)
+        return retry
+
+    def _check_retry_after(self, response: Any) -> None:
+        """`--max-wait` bounds a `Retry-After` wait too (GithubRetry checks it only without one)."""
+        if response.status not in (403, 429) or self.max_rate_limit_wait is None:
+            return
+        retry_after = self.get_retry_after(response)
+        if retry_after is not None and retry_after > self.max_rate_limit_wait:
+            headers = dict(response.headers)
+            raise RateLimitExceededExceedsMaxWait(response.status, {}, headers, wait=retry_after)
 
 
 def make_retry(

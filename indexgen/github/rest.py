@@ -26,15 +26,15 @@ from github.Repository import Repository
 
 from .. import __version__
 from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenRejected
+from ..metadata import pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from .auth import Token
-from .http import ApiUsage, make_retry
+from .http import ApiUsage, github_message, make_retry
 from .scanner import (
     MAX_METADATA_BYTES,
     NeedFiles,
     Progress,
     ScanResult,
-    pyproject_names_project,
     relevant_files,
     usable_text,
 )
@@ -55,13 +55,6 @@ SECONDS_BETWEEN_REQUESTS = 0.07
 
 class EmptyRepository(Exception):
     """GitHub answered 409 "Git Repository is empty."."""
-
-
-def github_message(exc: GithubException) -> str:
-    data = exc.data
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])[:200]
-    return "unexpected answer"
 
 
 class RestScanner:
@@ -173,6 +166,17 @@ class RestScanner:
         tags = self._call(f"tags of {repo.full_name}", lambda: list(repo.get_tags()))
         return tuple(TagRef(t.name, t.commit.sha) for t in tags)
 
+    def _check_not_empty(self, repo: Repository) -> None:
+        """Raise EmptyRepository for a repository without commits. `/tags` answers an empty list for
+        it; the contents API says so: 404 "This repository is empty." (409 on the git APIs)."""
+        try:
+            self._call(f"contents of {repo.full_name}", repo.get_contents, "")
+        except ApiError as exc:
+            if exc.status == 409 or (exc.status == 404 and "empty" in exc.message.lower()):
+                raise EmptyRepository() from exc
+            if exc.status != 404:
+                raise
+
     def _file(self, repo: Repository, path: str, commit: str) -> tuple[str | None, str | None]:
         """The text of `path` at `commit`, or None when absent; second item: why it is unusable."""
         where = f"{repo.full_name}/{path}@{commit[:12]}"
@@ -200,7 +204,7 @@ class RestScanner:
         pyproject, problem = self._file(repo, "pyproject.toml", commit)
         texts = {"pyproject.toml": pyproject}
         problems = [problem] if problem else []
-        if pyproject is None or not pyproject_names_project(pyproject):
+        if pyproject is None or not pyproject_decides(pyproject):
             paths = list(METADATA_FILES)  # [project] absent: setup.cfg or setup.py names the project
         for path in paths[1:]:
             texts[path], problem = self._file(repo, path, commit)
@@ -223,6 +227,8 @@ class RestScanner:
             if not snapshot.fork:
                 try:
                     tags = self._tags(repo)
+                    if not tags and not repo.size:
+                        self._check_not_empty(repo)
                     for tag in tags:
                         if tag.commit not in files and need_files(tag):
                             files[tag.commit] = self._files(repo, tag.commit)

@@ -7,22 +7,17 @@ where the knowledge comes from.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..metadata import pyproject_decides
 from ..models import Owner, RepoSnapshot, SourceFiles, TagRef
 from .http import ApiUsage
 
 NeedFiles = Callable[[TagRef], bool]
 """Called with a tag: True when the scan must read the metadata files at its commit (the tag looks
 like a release and its commit's metadata is not known yet)."""
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 
 @dataclass(frozen=True)
@@ -63,16 +58,6 @@ class Scanner(Protocol):
         ...
 
 
-def pyproject_names_project(text: str) -> bool:
-    """True when a pyproject.toml's `[project]` table names the project (PEP 621), so setup.cfg and
-    setup.py need not be read. Anything unclear answers False and the other files are read."""
-    try:
-        project = tomllib.loads(text).get("project")
-    except (tomllib.TOMLDecodeError, ValueError):
-        return True  # malformed: the other files cannot repair it, parsing will report it
-    return isinstance(project, dict) and isinstance(project.get("name"), str)
-
-
 MAX_METADATA_BYTES = 1024 * 1024
 
 
@@ -88,9 +73,9 @@ def usable_text(
 
 
 def relevant_files(files: SourceFiles) -> SourceFiles:
-    """What parsing may look at: when pyproject.toml's [project] names the project, setup.cfg and
-    setup.py play no part, so every scanner reports the same files whatever it happened to read."""
-    if files.pyproject_toml is not None and pyproject_names_project(files.pyproject_toml):
+    """What parsing may look at: when pyproject.toml alone decides (`pyproject_decides`), setup.cfg
+    and setup.py play no part, so every scanner reports the same files whatever it happened to read."""
+    if files.pyproject_toml is not None and pyproject_decides(files.pyproject_toml):
         pyproject_problems = tuple(p for p in files.problems if p.startswith("pyproject.toml"))
         return SourceFiles(pyproject_toml=files.pyproject_toml, problems=pyproject_problems)
     return files
