@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .commands import BuildOutcome, run_build
-from .errors import IndexgenError
+from .errors import IndexgenError, redact
 from .progress import StreamProgress
 from .pypi import DEFAULT_PYPI_URL
 from .settings import settings_from
@@ -22,7 +22,7 @@ from .versions import DEFAULT_TAG_PATTERN
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = redact(record.getMessage())
         if record.levelno >= logging.ERROR:
             return f"error: {message}"
         if record.levelno >= logging.WARNING:
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("error: interrupted; the previous site is untouched", file=sys.stderr)

@@ -25,7 +25,7 @@ from .render import render_json, render_site, report_data
 from .settings import Settings
 from .state import BuildState, dump_state, parse_state
 from .versions import parse_tag_version
-from .write import STATE_FILE, write_file, write_site
+from .write import STATE_FILE, recover_interrupted_swap, write_file, write_site
 
 log = logging.getLogger("indexgen")
 
@@ -120,6 +120,7 @@ def run_build(
             "no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`): scanning public repositories "
             "only, anonymously, within 60 requests per hour"
         )
+    recover_interrupted_swap(settings.output)
     previous = read_previous_state(settings)
     scanner = make_scanner(settings, token)
 

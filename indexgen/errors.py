@@ -6,8 +6,36 @@ Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import urllib.parse
 from dataclasses import dataclass
+
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a credential so that `redact` removes it, in the forms an echo could carry it: as is,
+    URL-encoded, hex, and inside base64 (an `Authorization: Basic` header) at each byte alignment."""
+    if len(value) < 8:
+        return
+    raw = value.encode()
+    forms = {value, urllib.parse.quote(value, safe=""), raw.hex()}
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + raw).decode()
+        # Skip the characters the padding bytes touch and the last, partial one.
+        start, end = (pad * 4 + 2) // 3, len(encoded) - 4
+        forms.add(encoded[start:end].rstrip("="))
+        forms.add(encoded[start:end].rstrip("=").replace("+", "-").replace("/", "_"))
+    _SECRETS.update(f for f in forms if len(f) >= 8)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered credential replaced by `***`."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
 
 
 class IndexgenError(Exception):
@@ -74,9 +102,13 @@ class ApiError(IndexgenError):
     where: str
     message: str
 
+    def __post_init__(self) -> None:
+        # The message is the server's: a proxy or a wrong --api-url may echo the request back.
+        self.message = redact(self.message)
+
     def __str__(self) -> str:
         status = f"HTTP {self.status}" if self.status else "no answer"
-        return f"GitHub API failed for {self.where}: {status}: {self.message}"
+        return redact(f"GitHub API failed for {self.where}: {status}: {self.message}")
 
 
 @dataclass

@@ -1,24 +1,45 @@
 """Putting a rendered site on disk, all or nothing. The only module that writes the output.
 
 The whole site is written into a temporary sibling directory first; only when every file is there is
-it swapped in for the previous site, with termination signals held off for the two renames, so a
-failed, interrupted or killed build leaves the previous site as it was.
+it swapped in for the previous site. On Linux the swap is one atomic `renameat2(RENAME_EXCHANGE)`, so
+even a SIGKILL or a power cut leaves either the old site or the new one; elsewhere it is two renames,
+and a build killed between them is repaired by the next one (`recover_interrupted_swap`). SIGTERM,
+SIGINT and SIGHUP arriving during the swap are deferred until it is complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import IndexgenError, OutputError
 
 STATE_FILE = "indexgen-state.json"
 _TEMP_PREFIX = ".indexgen-"
+_DEFERRED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+@dataclass
+class InterruptedAfterWrite(IndexgenError):
+    """A termination signal arrived while the new site was being swapped in: the swap was completed
+    (a site is never left half-replaced), then the build stops."""
+
+    signum: int
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        return f"interrupted ({signal.Signals(self.signum).name}) just after the new site was written"
 
 
 def looks_like_site(path: Path) -> bool:
@@ -32,23 +53,39 @@ def looks_like_site(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGTERM, SIGINT and SIGHUP while the old site is swapped for the new one."""
-    held = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+def _deferred_signals() -> Iterator[list[int]]:
+    """Record SIGTERM, SIGINT and SIGHUP instead of acting on them; the caller decides afterwards."""
+    received: list[int] = []
+    previous = {}
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask here
-        yield
-        return
+        for signum in _DEFERRED:
+            previous[signum] = signal.signal(signum, lambda s, _frame: received.append(s))
+    except ValueError:  # not the main thread: signals cannot be caught here, nor arrive here
+        pass
     try:
-        yield
+        yield received
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _clean_leftovers(parent: Path, name: str) -> None:
-    """Remove temporary directories that a killed build left next to the output."""
-    for leftover in parent.glob(f"{_TEMP_PREFIX}{name}-*"):
+def _leftovers(output: Path, kind: str) -> list[Path]:
+    return sorted(
+        output.parent.glob(f"{_TEMP_PREFIX}{output.name}-{kind}-*"), key=lambda p: p.stat().st_mtime
+    )
+
+
+def recover_interrupted_swap(output: Path) -> None:
+    """Put back a previous site that a build killed between its two renames left aside, and remove
+    the temporary directories of killed builds. Call before reading the previous build's state."""
+    output = output.resolve()
+    if not output.parent.is_dir():
+        return
+    retired = _leftovers(output, "old")
+    if retired and not output.exists():
+        os.rename(retired[-1], output)
+        retired = retired[:-1]
+    for leftover in (*retired, *_leftovers(output, "new")):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -60,13 +97,12 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
         raise OutputError(
             str(output), "it exists and does not look like an indexgen site; refusing to replace it"
         )
-    parent = output.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        _clean_leftovers(parent, output.name)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{output.name}-new-", dir=parent))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        recover_interrupted_swap(output)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{output.name}-new-", dir=output.parent))
     except OSError as exc:
-        raise OutputError(str(parent), exc.strerror or str(exc)) from exc
+        raise OutputError(str(output.parent), exc.strerror or str(exc)) from exc
     try:
         for relative, data in files.items():
             target = staging / relative
@@ -77,29 +113,53 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
                 if kept.name.startswith(".") and kept.is_file() and not (staging / kept.name).exists():
                     shutil.copy2(kept, staging / kept.name)
         os.chmod(staging, 0o755)
-        _swap(staging, output)
+        with _deferred_signals() as received:
+            _swap(staging, output)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(str(output), exc.strerror or str(exc)) from exc
+    if received:
+        raise InterruptedAfterWrite(received[0])
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths with Linux's renameat2(RENAME_EXCHANGE); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this kernel or file system cannot
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
 
 
 def _swap(staging: Path, output: Path) -> None:
+    if not output.exists():
+        os.rename(staging, output)
+        return
+    if _exchange(staging, output):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous site
+        return
     retired = output.parent / f"{_TEMP_PREFIX}{output.name}-old-{os.getpid()}"
-    with _signals_held():
-        if output.exists():
-            os.rename(output, retired)
-            try:
-                os.rename(staging, output)
-            except OSError:
-                os.rename(retired, output)
-                raise
-        else:
-            os.rename(staging, output)
+    os.rename(output, retired)
+    try:
+        os.rename(staging, output)
+    except OSError:
+        os.rename(retired, output)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
 
 
 def write_file(path: Path, data: bytes) -> None:
     """Write one file atomically (temporary file in the same directory, then `os.replace`)."""
+    temp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -107,6 +167,7 @@ def write_file(path: Path, data: bytes) -> None:
             f.write(data)
         os.replace(temp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(temp)
+        if temp:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
         raise OutputError(str(path), exc.strerror or str(exc)) from exc

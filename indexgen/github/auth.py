@@ -8,6 +8,8 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ..errors import register_secret
+
 DEFAULT_API_URL = "https://api.github.com"
 
 
@@ -17,6 +19,9 @@ class Token:
 
     value: str
     source: str
+
+    def __post_init__(self) -> None:
+        register_secret(self.value)
 
     def __repr__(self) -> str:
         return f"Token(source={self.source!r})"

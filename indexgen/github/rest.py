@@ -101,6 +101,11 @@ class RestScanner:
             raise ApiError(exc.status, where, github_message(exc)) from exc
         except requests.exceptions.RequestException as exc:
             raise ApiError(None, where, type(exc).__name__) from exc
+        except (TypeError, KeyError, AttributeError) as exc:
+            # PyGithub met JSON of another shape than GitHub's: something else answers at --api-url.
+            raise ApiError(
+                None, where, "an answer not shaped like GitHub's (is --api-url a GitHub API?)"
+            ) from exc
         finally:
             self._observe()
 
