@@ -47,7 +47,16 @@ def child_build(argv: list[str], rss_file: str) -> int:
 def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: str) -> dict[str, float]:
     gh.reset_counters()
     with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
-        argv = ["build", "--org", ORG, "--api-url", server.base_url, "--output", str(output), "--no-pypi-check"]
+        argv = [
+            "build",
+            "--org",
+            ORG,
+            "--api-url",
+            server.base_url,
+            "--output",
+            str(output),
+            "--no-pypi-check",
+        ]
         env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
         env.pop("GITHUB_API_URL", None)
         env.pop("GITHUB_GRAPHQL_URL", None)
@@ -74,8 +83,8 @@ def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: st
 
 def row(label: str, m: dict[str, float], target: str = "") -> str:
     return (
-        f"{label:<34} {int(m['requests']):>7} {int(m['rest']):>6} {int(m['graphql']):>8} {int(m['points']):>7} "
-        f"{m['seconds']:>8.2f} {m['peak_mb']:>8.0f}  {target}"
+        f"{label:<34} {int(m['requests']):>7} {int(m['rest']):>6} {int(m['graphql']):>8} "
+        f"{int(m['points']):>7} {m['seconds']:>8.2f} {m['peak_mb']:>8.0f}  {target}"
     )
 
 
@@ -84,7 +93,9 @@ def scan_cases(args: argparse.Namespace, work: Path) -> None:
     gh.add_token(TOKEN, "bench", orgs=[ORG])
     synthetic_org(ORG, args.repos, args.tags, gh=gh)
     print(f"synthetic org: {args.repos} repositories × {args.tags} tags, {args.latency_ms:g} ms per request")
-    print(f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'peak MB':>8}")
+    print(
+        f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'peak MB':>8}"
+    )
     with FakeGitHubServer(gh) as server:
         site = work / "site"
         print(row("(a) cold build, GraphQL", run_build(gh, server, site), "target ≤ 150 requests"))
@@ -140,7 +151,10 @@ def render_cases(args: argparse.Namespace, work: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     ours = subprocess.run(
         [sys.executable, "-c", RENDER_SCRIPT, str(args.repos), str(args.tags), str(work / "render")],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     print(f"render + write {releases:,} releases, indexgen: {float(ours.stdout):.2f} s")
     if args.skip_dumb_pypi:
@@ -155,11 +169,21 @@ def render_cases(args: argparse.Namespace, work: Path) -> None:
     )
     started = time.perf_counter()
     subprocess.run(
-        [venv_dir / "bin" / "dumb-pypi", "--package-list", listing, "--packages-url", "https://example.com/p/",
-         "--output-dir", work / "dumb-pypi-out"],
-        check=True, capture_output=True,
+        [
+            venv_dir / "bin" / "dumb-pypi",
+            "--package-list",
+            listing,
+            "--packages-url",
+            "https://example.com/p/",
+            "--output-dir",
+            work / "dumb-pypi-out",
+        ],
+        check=True,
+        capture_output=True,
     )
-    version = subprocess.run([python, "-m", "pip", "show", "dumb-pypi"], capture_output=True, text=True).stdout
+    version = subprocess.run(
+        [python, "-m", "pip", "show", "dumb-pypi"], capture_output=True, text=True
+    ).stdout
     number = next((line.split()[-1] for line in version.splitlines() if line.startswith("Version")), "?")
     print(f"render + write {releases:,} files, dumb-pypi {number}: {time.perf_counter() - started:.2f} s")
 
@@ -167,11 +191,15 @@ def render_cases(args: argparse.Namespace, work: Path) -> None:
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         return child_build(sys.argv[4:], sys.argv[2])
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repos", type=int, default=1000, help="N repositories (default 1000)")
     parser.add_argument("--tags", type=int, default=50, help="T tags each (default 50)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="added to every request (default 20)")
-    parser.add_argument("--rest-repos", type=int, default=40, help="repositories for the REST case (default 40)")
+    parser.add_argument(
+        "--rest-repos", type=int, default=40, help="repositories for the REST case (default 40)"
+    )
     parser.add_argument("--skip-dumb-pypi", action="store_true", help="do not install dumb-pypi from PyPI")
     parser.add_argument("--only", choices=("scan", "render"), help="run just one half")
     args = parser.parse_args()
