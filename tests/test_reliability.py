@@ -20,15 +20,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.e2e.cli import CliRun, cli_environ, read_report, run_indexgen, snapshot
+from tests.e2e.servers import serve_answers
 from tests.fakegithub import (
     FakeGitHub,
     FakeGitHubServer,
@@ -397,34 +397,9 @@ SAML_MESSAGE = (
 )
 
 
-@contextlib.contextmanager
-def serve_constant(status: int, body: bytes, content_type: str = "application/json") -> Iterator[str]:
+def serve_constant(status: int, body: bytes, content_type: str = "application/json") -> Any:
     """A server answering every request with `status` and `body`; yields its REST base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer  # noqa: N815
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v3"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve_answers(lambda request: (status, {"Content-Type": content_type}, body))
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +28,7 @@ from indexgen.github.auth import Token, graphql_url_for
 from indexgen.models import Owner, OwnerKind
 from indexgen.settings import Settings
 from tests.e2e.cli import CliRun, cli_environ, run_indexgen
+from tests.e2e.servers import Answer, serve_answers
 from tests.fakegithub import FakeGitHub, FakeGitHubServer, synthetic_org
 
 pytestmark = pytest.mark.e2e
@@ -106,41 +107,17 @@ def fake_github() -> FakeGitHub:
     return gh
 
 
-@contextlib.contextmanager
-def serve_echo(status: int) -> Iterator[str]:
+def serve_echo(status: int) -> Any:
     """A hostile API: every request is answered with `status` and an error body — REST's `message`,
     GraphQL's `errors` — and a header that repeat the request's Authorization header and URL. Yields
     the REST base URL (GraphQL lives next to it)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def echo(request: BaseHTTPRequestHandler) -> Answer:
+        said = f"you sent Authorization: {request.headers.get('Authorization')} to {request.path}"
+        body = json.dumps({"message": said, "errors": [{"type": "INTERNAL", "message": said}], "data": None})
+        return status, {"X-Echo": str(request.headers.get("Authorization"))}, body.encode()
 
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            echo = f"you sent Authorization: {self.headers.get('Authorization')} to {self.path}"
-            body = json.dumps(
-                {"message": echo, "errors": [{"type": "INTERNAL", "message": echo}], "data": None}
-            ).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("X-Echo", str(self.headers.get("Authorization")))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer  # noqa: N815
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v3"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve_answers(echo)
 
 
 # -- the scenarios ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import os
 import subprocess
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -191,3 +191,37 @@ def serve_git(project_root: Path, username: str, password: str) -> Iterator[GitH
     Handler.git = git
     with _running(server):
         yield git
+
+
+# -- a canned API -----------------------------------------------------------------------------------
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@contextlib.contextmanager
+def serve_answers(answer: Callable[[BaseHTTPRequestHandler], Answer]) -> Iterator[str]:
+    """A server that answers every GET and POST with `answer(request)` = (status, headers, body), for
+    answers the fake GitHub does not give. Yields a REST base URL (`…/api/v3`; GraphQL beside it)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, headers, body = answer(self)
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer  # noqa: N815
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    with _running(server):
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/v3"
