@@ -174,22 +174,19 @@ def test_rebuild_is_byte_identical(
 # -- the token ---------------------------------------------------------------------------------------
 
 
+def build_with_report(
+    fake_github: FakeGitHubServer, tmp_path: Path, report: Path, env: dict[str, str]
+) -> CliRun:
+    """`indexgen build --org acme -o TMP/site --report REPORT` against the fake GitHub."""
+    site = str(tmp_path / "site")
+    args = ["--org", ORG, "-o", site, "--report", str(report), "--api-url", fake_github.base_url]
+    return run_indexgen("build", *args, env=env, cwd=tmp_path)
+
+
 def test_gh_token_is_used_when_github_token_is_unset(fake_github: FakeGitHubServer, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     env = cli_environ(tmp_path, {"GH_TOKEN": TOKEN})
-    run = run_indexgen(
-        "build",
-        "--org",
-        ORG,
-        "-o",
-        str(tmp_path / "site"),
-        "--report",
-        str(report),
-        "--api-url",
-        fake_github.base_url,
-        env=env,
-        cwd=tmp_path,
-    )
+    run = build_with_report(fake_github, tmp_path, report, env)
     assert run.returncode == 0, run.describe()
     assert "acme-core" in read_report(report)["projects"]  # the private repository is seen
 
@@ -203,19 +200,7 @@ def test_without_any_token_only_public_repositories_are_scanned(
     assert shutil.which("gh", path=str(empty_bin)) is None
     report = tmp_path / "report.json"
     env = cli_environ(tmp_path, {"PATH": str(empty_bin)})
-    run = run_indexgen(
-        "build",
-        "--org",
-        ORG,
-        "-o",
-        str(tmp_path / "site"),
-        "--report",
-        str(report),
-        "--api-url",
-        fake_github.base_url,
-        env=env,
-        cwd=tmp_path,
-    )
+    run = build_with_report(fake_github, tmp_path, report, env)
     assert run.returncode == 0, run.describe()
     assert "Traceback" not in run.stderr
     warning = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
