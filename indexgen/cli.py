@@ -183,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted; the previous site is untouched", file=sys.stderr)
+        # The swap is atomic and defers signals: the site is the previous one or the whole new one.
+        print("error: interrupted; the site is the previous one or the complete new one", file=sys.stderr)
         return 130
     print(summary(outcome))
     return 0

@@ -62,10 +62,6 @@ class SourceFiles:
     setup_py: str | None = None
     problems: tuple[str, ...] = ()
 
-    @property
-    def any_present(self) -> bool:
-        return any(f is not None for f in (self.pyproject_toml, self.setup_cfg, self.setup_py))
-
 
 METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 

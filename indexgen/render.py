@@ -90,7 +90,7 @@ def render_browse_page(
             )
         )
     title = "Python package index"
-    return _env.get_template("browse.html").render(title=title, index_url=index_url, rows=rows, projects=rows)
+    return _env.get_template("browse.html").render(title=title, index_url=index_url, rows=rows)
 
 
 def render_site(

@@ -278,7 +278,7 @@ def test_points_and_budget_are_counted() -> None:
     serve(lambda op, v: owner_page("acme", []))
     scanner = make_scanner()
     scanner.scan_owners([ACME], lambda tag: True, NoProgress())
-    assert scanner.usage.graphql_points == 1 and scanner.usage.graphql.remaining == 4999
+    assert scanner.usage.graphql_points == 1 and scanner.usage.graphql_remaining == 4999
 
 
 @responses.activate

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import OwnerNotFound
+from ..metadata import MAX_FILE_BYTES
 from ..models import Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
-from .graphql import GraphQLClient, GraphQLErrors
+from .graphql import GraphQLClient
 from .http import ApiUsage
 from .scanner import NeedFiles, Progress, ScanResult, relevant_files, usable_text
 
@@ -46,10 +47,8 @@ def _file(path: str, entry: Mapping[str, Any] | None) -> tuple[str | None, str |
         return None, None
     if blob.get("__typename") != "Blob":
         return None, None  # a directory of that name is not a metadata file
-    size = int(blob.get("byteSize") or 0)
-    if blob.get("isTruncated"):
-        size = max(size, 1024 * 1024 + 1)
-    return usable_text(path, blob.get("text"), size, bool(blob.get("isBinary")))
+    too_large = bool(blob.get("isTruncated")) or int(blob.get("byteSize") or 0) > MAX_FILE_BYTES
+    return usable_text(path, blob.get("text"), binary=bool(blob.get("isBinary")), too_large=too_large)
 
 
 def files_of(commit: Mapping[str, Any]) -> SourceFiles:
@@ -201,6 +200,3 @@ class GraphQLScanner:
         files = self._read_files(wanted, progress)
         progress.finish()
         return ScanResult(tuple(repos), files)
-
-
-__all__ = ["GraphQLErrors", "GraphQLScanner", "files_of"]

@@ -25,7 +25,7 @@ from github.GithubException import GithubException, RateLimitExceededException
 from .. import __version__
 from ..errors import ApiError, RateLimited, TokenRejected
 from .auth import Token
-from .http import ApiUsage, github_message, make_retry
+from .http import ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
 
 log = logging.getLogger(__name__)
 
@@ -90,24 +90,6 @@ class GraphQLErrors(Exception):
         return f"{first.get('type', 'ERROR')}: {message}{more}"
 
 
-def _reset_epoch(data: Mapping[str, Any] | None, headers: Mapping[str, str]) -> float | None:
-    value = headers.get("X-RateLimit-Reset")
-    if value:
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    reset_at = ((data or {}).get("rateLimit") or {}).get("resetAt")
-    if isinstance(reset_at, str):
-        import datetime as dt
-
-        try:
-            return dt.datetime.fromisoformat(reset_at.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
-
-
 class GraphQLClient:
     def __init__(
         self,
@@ -153,7 +135,7 @@ class GraphQLClient:
             raise ApiError(None, f"GraphQL query {name}", type(exc).__name__) from exc
         except RateLimitExceededException as exc:
             # The shared retry policy (PyGithub's GithubRetry) gives up on a rate limit it may not wait for.
-            raise RateLimited("GraphQL", _reset_epoch(None, exc.headers or {})) from exc
+            raise RateLimited("GraphQL", reset_epoch(exc.headers)) from exc
         except GithubException as exc:
             raise ApiError(exc.status, f"GraphQL query {name}", github_message(exc)) from exc
 
@@ -172,15 +154,12 @@ class GraphQLClient:
         cost = ((data or {}).get("rateLimit") or {}).get("cost")
         if isinstance(cost, int):
             self.usage.graphql_points += cost
-            remaining = (data or {}).get("rateLimit", {}).get("remaining")
-            if isinstance(remaining, int):
-                self.usage.graphql.remaining = remaining
         if body.get("errors"):
             raise GraphQLErrors(list(body["errors"]))
         if response.status_code != 200 or data is None:
             message = str(body.get("message", "no data in the answer"))[:200]
-            if response.status_code in (403, 429) and "rate limit" in message.lower():
-                raise RateLimited("GraphQL", _reset_epoch(None, response.headers))
+            if is_rate_limit(response.status_code, message):
+                raise RateLimited("GraphQL", reset_epoch(response.headers))
             raise ApiError(response.status_code, f"GraphQL query {name}", message)
         return data
 
@@ -200,7 +179,7 @@ class GraphQLClient:
                     return data
                 if exc.rate_limited:
                     if last:
-                        raise RateLimited("GraphQL", _reset_epoch(None, response.headers)) from exc
+                        raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
                     self._wait_for_reset(response)
                     continue
                 if last or not exc.transient:
@@ -215,7 +194,7 @@ class GraphQLClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait_for_reset(self, response: requests.Response) -> None:
-        reset = _reset_epoch(None, response.headers)
+        reset = reset_epoch(response.headers)
         wait = (reset - time.time() + 1) if reset else None
         if wait is None or wait > self._max_wait:
             raise RateLimited("GraphQL", reset)

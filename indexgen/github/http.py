@@ -9,8 +9,7 @@ requests a build really cost, retries included.
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
@@ -24,56 +23,56 @@ SECONDARY_RATE_WAIT = 60.0
 
 
 @dataclass
-class Budget:
-    """The last rate-limit headers seen for one API resource ("core" for REST, "graphql")."""
-
-    limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None  # epoch seconds
-
-
-@dataclass
 class ApiUsage:
-    """What a scan cost: HTTP attempts per API (retries included) and GraphQL points."""
+    """What a scan cost: HTTP attempts per API (retries included), GraphQL points, and the budget
+    left according to the last X-RateLimit-Remaining header seen for each API."""
 
     rest_requests: int = 0
     graphql_requests: int = 0
     graphql_points: int = 0
-    rest: Budget = field(default_factory=Budget)
-    graphql: Budget = field(default_factory=Budget)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    rest_remaining: int | None = None
+    graphql_remaining: int | None = None
 
     def count(self, resource: str) -> None:
-        with self._lock:
-            if resource == "graphql":
-                self.graphql_requests += 1
-            else:
-                self.rest_requests += 1
+        if resource == "graphql":
+            self.graphql_requests += 1
+        else:
+            self.rest_requests += 1
 
     def observe(self, headers: Any) -> None:
-        """Record GitHub's X-RateLimit-* headers from one response."""
-        remaining = headers.get("X-RateLimit-Remaining")
-        if remaining is None:
-            return
-        budget = self.graphql if headers.get("X-RateLimit-Resource") == "graphql" else self.rest
+        """Record GitHub's X-RateLimit-Remaining from one response."""
         try:
-            budget.remaining = int(remaining)
-            budget.limit = int(headers.get("X-RateLimit-Limit", 0)) or budget.limit
-            reset = headers.get("X-RateLimit-Reset")
-            budget.reset = float(reset) if reset else budget.reset
-        except ValueError:
-            pass
+            remaining = int(headers["X-RateLimit-Remaining"])
+        except (KeyError, ValueError):
+            return
+        if headers.get("X-RateLimit-Resource") == "graphql":
+            self.graphql_remaining = remaining
+        else:
+            self.rest_remaining = remaining
 
     def summary(self) -> str:
         parts = [f"{self.rest_requests} REST requests"]
-        if self.rest.remaining is not None:
-            parts[-1] += f" ({self.rest.remaining} left)"
+        if self.rest_remaining is not None:
+            parts[-1] += f" ({self.rest_remaining} left)"
         if self.graphql_requests:
             text = f"{self.graphql_requests} GraphQL queries, {self.graphql_points} points"
-            if self.graphql.remaining is not None:
-                text += f" ({self.graphql.remaining} left)"
+            if self.graphql_remaining is not None:
+                text += f" ({self.graphql_remaining} left)"
             parts.append(text)
         return ", ".join(parts)
+
+
+def reset_epoch(headers: Any) -> float | None:
+    """When the rate limit resets, from GitHub's X-RateLimit-Reset header (epoch seconds)."""
+    try:
+        return float((headers or {}).get("X-RateLimit-Reset") or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
+def is_rate_limit(status: int | None, message: str) -> bool:
+    """A 403 or 429 whose message says rate limit: GitHub's primary and secondary limits."""
+    return status in (403, 429) and "rate limit" in message.lower()
 
 
 def github_message(exc: GithubException) -> str:

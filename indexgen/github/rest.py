@@ -26,12 +26,11 @@ from github.Repository import Repository
 
 from .. import __version__
 from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenRejected
-from ..metadata import pyproject_decides
+from ..metadata import MAX_FILE_BYTES, pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from .auth import Token
-from .http import ApiUsage, github_message, make_retry
+from .http import ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
 from .scanner import (
-    MAX_METADATA_BYTES,
     NeedFiles,
     Progress,
     ScanResult,
@@ -80,7 +79,6 @@ class RestScanner:
             retry=make_retry(self.usage, "core", max_wait=max_wait, backoff=backoff),
             seconds_between_requests=spacing,
         )
-        self._backoff = backoff
 
     # -- error translation -------------------------------------------------------------------------
 
@@ -93,11 +91,11 @@ class RestScanner:
             raise
         except BadCredentialsException as exc:
             raise TokenRejected(self._token.source if self._token else "no token") from exc
-        except RateLimitExceededException as exc:
-            raise RateLimited("REST", self._reset_from(exc.headers)) from exc
         except GithubException as exc:
-            if exc.status in (403, 429) and "rate limit" in github_message(exc).lower():
-                raise RateLimited("REST", self._reset_from(exc.headers)) from exc
+            limited = isinstance(exc, RateLimitExceededException)
+            if limited or is_rate_limit(exc.status, github_message(exc)):
+                reset = reset_epoch(exc.headers) or float(self._gh.requester.rate_limiting_resettime) or None
+                raise RateLimited("REST", reset) from exc
             raise ApiError(exc.status, where, github_message(exc)) from exc
         except requests.exceptions.RequestException as exc:
             raise ApiError(None, where, type(exc).__name__) from exc
@@ -109,21 +107,13 @@ class RestScanner:
         finally:
             self._observe()
 
-    def _reset_from(self, headers: Any) -> float | None:
-        value = (headers or {}).get("X-RateLimit-Reset") or self._gh.requester.rate_limiting_resettime
-        try:
-            return float(value) or None
-        except (TypeError, ValueError):
-            return None
-
     def _observe(self) -> None:
         # The requester's copy of the last X-RateLimit-* headers; `Github.rate_limiting` would send a
         # request of its own when it has seen none.
         requester = self._gh.requester
-        remaining, limit = requester.rate_limiting
+        remaining, _limit = requester.rate_limiting
         if remaining >= 0:
-            self.usage.rest.remaining, self.usage.rest.limit = remaining, limit
-            self.usage.rest.reset = float(requester.rate_limiting_resettime) or None
+            self.usage.rest_remaining = remaining
 
     def _call(self, where: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Call `fn` with the transport's retries, plus a few for answers cut short mid-body."""
@@ -137,24 +127,28 @@ class RestScanner:
                     log.debug("retrying %s after a truncated answer", where)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _find(self, name: str, kind: str, fn: Any) -> Any:
+        """`fn()` for the account or repository `name`; a 404 says it is not there (or not visible)."""
+        try:
+            return self._call(f"{kind} {name}", fn)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise OwnerNotFound(name, kind) from exc
+            raise
+
     # -- listing -----------------------------------------------------------------------------------
 
     def _owner_repos(self, owner: Owner) -> list[Repository]:
         if owner.kind is OwnerKind.ORG:
-            try:
-                org = self._call(f"organisation {owner.login}", self._gh.get_organization, owner.login)
-            except ApiError as exc:
-                if exc.status == 404:
-                    raise OwnerNotFound(owner.login, "organisation") from exc
-                raise
+            org = self._find(owner.login, "organisation", lambda: self._gh.get_organization(owner.login))
             return list(self._call(f"repositories of {owner.login}", lambda: list(org.get_repos(type="all"))))
-        try:
-            user = self._call(f"user {owner.login}", self._gh.get_user, owner.login)
+
+        def fetch_user() -> Any:
+            user = self._gh.get_user(owner.login)
             user.login  # noqa: B018 - NamedUser is lazy: this fetches it, so a 404 surfaces here
-        except ApiError as exc:
-            if exc.status == 404:
-                raise OwnerNotFound(owner.login, "user") from exc
-            raise
+            return user
+
+        user = self._find(owner.login, "user", fetch_user)
         if self._token and self._authenticated_login() == owner.login.lower():
             me = self._gh.get_user()
             # /users/{user}/repos lists public repositories only; the owner's private ones need /user/repos.
@@ -195,25 +189,24 @@ class RestScanner:
             raise
         if isinstance(content, list) or content.type != "file":
             return None, None  # a directory of that name is not a metadata file
-        size = content.size or 0
-        if content.encoding != "base64" or size > MAX_METADATA_BYTES:
-            return usable_text(path, None, max(size, MAX_METADATA_BYTES + 1))
+        # Over 1 MB the contents API sends no content (encoding "none").
+        if content.encoding != "base64" or (content.size or 0) > MAX_FILE_BYTES:
+            return usable_text(path, None, too_large=True)
         try:
             text = base64.b64decode(content.content or "").decode("utf-8")
         except (binascii.Error, ValueError):
             return None, f"{path} is not UTF-8 text"
-        return usable_text(path, text, size)
+        return usable_text(path, text)
 
     def _files(self, repo: Repository, commit: str) -> SourceFiles:
-        paths = ["pyproject.toml"]
-        pyproject, problem = self._file(repo, "pyproject.toml", commit)
-        texts = {"pyproject.toml": pyproject}
-        problems = [problem] if problem else []
-        if pyproject is None or not pyproject_decides(pyproject):
-            paths = list(METADATA_FILES)  # [project] absent: setup.cfg or setup.py names the project
-        for path in paths[1:]:
+        texts: dict[str, str | None] = {}
+        problems: list[str] = []
+        for path in METADATA_FILES:  # pyproject.toml first: when it decides, the others are not read
             texts[path], problem = self._file(repo, path, commit)
             problems += [problem] if problem else []
+            text = texts[path]
+            if path == "pyproject.toml" and text is not None and pyproject_decides(text):
+                break
         files = SourceFiles(
             pyproject_toml=texts.get("pyproject.toml"),
             setup_cfg=texts.get("setup.cfg"),
@@ -238,10 +231,10 @@ class RestScanner:
                         if tag.commit not in files and need_files(tag):
                             files[tag.commit] = self._files(repo, tag.commit)
                             progress.advance(files=1)
-                    snapshot = _replace_tags(snapshot, tags)
+                    snapshot = dataclasses.replace(snapshot, tags=tags)
                     progress.advance(tags=len(tags))
                 except EmptyRepository:
-                    snapshot = _replace_tags(snapshot, (), empty=True)
+                    snapshot = dataclasses.replace(snapshot, empty=True)
             snapshots.append(snapshot)
             progress.advance(repos=1)
         return ScanResult(tuple(snapshots), files)
@@ -259,14 +252,9 @@ class RestScanner:
         return ScanResult(tuple(repos), files)
 
     def scan_repos(self, full_names: Sequence[str], need_files: NeedFiles, progress: Progress) -> ScanResult:
-        listed = []
-        for name in full_names:
-            try:
-                listed.append(self._call(f"repository {name}", self._gh.get_repo, name))
-            except ApiError as exc:
-                if exc.status == 404:
-                    raise OwnerNotFound(name, "repository") from exc
-                raise
+        listed = [
+            self._find(name, "repository", lambda name=name: self._gh.get_repo(name)) for name in full_names
+        ]
         progress.start(", ".join(full_names), len(listed))
         result = self._scan(listed, need_files, progress)
         progress.finish()
@@ -286,7 +274,3 @@ def snapshot_of(repo: Repository) -> RepoSnapshot:
         description=repo.description or "",
         ssh_url=repo.ssh_url or "",
     )
-
-
-def _replace_tags(snapshot: RepoSnapshot, tags: tuple[TagRef, ...], empty: bool = False) -> RepoSnapshot:
-    return dataclasses.replace(snapshot, tags=tags, empty=empty)

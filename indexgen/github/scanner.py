@@ -58,14 +58,13 @@ class Scanner(Protocol):
         ...
 
 
-MAX_METADATA_BYTES = 1024 * 1024
-
-
 def usable_text(
-    path: str, text: str | None, size: int, binary: bool = False
+    path: str, text: str | None, *, binary: bool = False, too_large: bool = False
 ) -> tuple[str | None, str | None]:
-    """A metadata file's text, or why it cannot be used: (text, None) or (None, reason)."""
-    if size > MAX_METADATA_BYTES:
+    """A metadata file's text as the API gave it, or why it cannot be used: (text, None) or
+    (None, reason). A NUL byte counts as binary here, as GraphQL's `isBinary` does, so both scanners
+    give the same reason for the same file."""
+    if too_large:
         return None, f"{path} is larger than 1 MiB"
     if binary or text is None or "\0" in text:
         return None, f"{path} is binary"
