@@ -1,0 +1,99 @@
+"""Real installers (uv, Poetry, pipenv, PDM, pip-tools, tox, nox, pipx, Hatch, …) in throwaway venvs.
+
+Each tool is installed once per test session, at the newest release PyPI serves (or the version a test
+pins), into a venv of its own under the session's temporary directory, with this machine's normal pip
+configuration: that install is the only step that reaches a package index. Tests then run the tool's
+executables from `Tool.bin` with an environment of their own (`PipSetup.environ`), never the machine's.
+
+A tool that cannot be installed makes its tests skip with the pip output as the reason, except under
+`CI=true`, where it fails: CI must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from packaging.utils import canonicalize_name
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One installed tool: its venv, and the installed versions of the requirements asked for."""
+
+    name: str
+    venv: Path
+    versions: dict[str, str]  # canonical (PEP 503) distribution name -> installed version
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+    def exe(self, command: str | None = None) -> str:
+        """The path of an executable in the tool's venv (default: the tool's own name)."""
+        return str(self.bin / (command or self.name))
+
+
+class ToolBox:
+    """Installs each named tool at most once per session; thread-safe."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tools: dict[str, Tool | str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, *requirements: str) -> Tool:
+        """The tool `name`, installed with pip from `requirements` (default: `name` itself)."""
+        with self._lock:
+            found = self._tools.get(name)
+            if found is None:
+                found = self._install(name, requirements or (name,))
+                self._tools[name] = found
+        if isinstance(found, str):
+            if os.environ.get("CI") == "true":
+                pytest.fail(found)
+            pytest.skip(found)
+        return found
+
+    def _install(self, name: str, requirements: tuple[str, ...]) -> Tool | str:
+        path = self.root / name
+        venv.EnvBuilder(with_pip=True, clear=True).create(path)
+        python = str(path / "bin" / "python")
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        done = subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", *requirements],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            return f"cannot install {name} ({' '.join(requirements)}): {done.stderr.strip()[-2000:]}"
+        listing = subprocess.run(
+            [python, "-m", "pip", "list", "--format=freeze"],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            check=True,
+        ).stdout
+        versions = dict(line.split("==", 1) for line in listing.splitlines() if "==" in line)
+        return Tool(name, path, {canonicalize_name(k): v for k, v in versions.items()})
+
+
+@pytest.fixture(scope="session")
+def toolbox(tmp_path_factory: pytest.TempPathFactory) -> ToolBox:
+    """`toolbox.get("uv")`, `toolbox.get("pdm", "pdm", "hishel<2")`: installed once per session."""
+    return ToolBox(tmp_path_factory.mktemp("tools"))
+
+
+__all__ = ["Tool", "ToolBox", "toolbox"]
