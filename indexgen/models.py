@@ -77,6 +77,10 @@ class ProjectMetadata:
     name: str
     version: str | None
     requires_python: str | None = None
+    # One-line summary (core metadata `Summary`, `[project] description`); None when not static.
+    summary: str | None = None
+    # Static `Requires-Dist` entries as `packaging.requirements.Requirement` prints them, in file order.
+    dependencies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

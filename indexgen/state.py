@@ -34,17 +34,29 @@ class BuildState:
 def _metadata_to_json(result: MetadataResult) -> dict[str, Any]:
     if isinstance(result, MetadataProblem):
         return {"skip": result.reason}
-    return {"name": result.name, "version": result.version, "requires_python": result.requires_python}
+    data: dict[str, Any] = {
+        "name": result.name,
+        "version": result.version,
+        "requires_python": result.requires_python,
+    }
+    # Absent rather than empty: most commits have neither, and the state is read on every build.
+    if result.summary is not None:
+        data["summary"] = result.summary
+    if result.dependencies:
+        data["dependencies"] = list(result.dependencies)
+    return data
 
 
 def _metadata_from_json(data: Mapping[str, Any]) -> MetadataResult:
     if "skip" in data:
         return MetadataProblem(str(data["skip"]))
-    version, requires = data.get("version"), data.get("requires_python")
+    version, requires, summary = data.get("version"), data.get("requires_python"), data.get("summary")
     return ProjectMetadata(
         name=str(data["name"]),
         version=None if version is None else str(version),
         requires_python=None if requires is None else str(requires),
+        summary=None if summary is None else str(summary),
+        dependencies=tuple(str(d) for d in data.get("dependencies", ())),
     )
 
 

@@ -30,7 +30,9 @@ def snapshot(name: str, *tags: tuple[str, str]) -> RepoSnapshot:
 def test_state_round_trips_and_names_only_python_repositories() -> None:
     repos = [snapshot("utils", ("v1.0", A)), snapshot("website", ("v3", B))]
     commits = {
-        A: ProjectMetadata("acme-utils", None, ">=3.8"),
+        A: ProjectMetadata(
+            "acme-utils", None, ">=3.8", summary="Shared helpers", dependencies=("acme-core>=1.1", "requests")
+        ),
         B: MetadataProblem("no pyproject.toml"),
         C: ProjectMetadata("old", "0.1"),
     }
