@@ -191,7 +191,8 @@ def _project(
     releases: list[Release] = []
     hidden: list[Release] = []
     moved = []
-    yanked = options.yanked.get(name, {})
+    # Keyed by Version: `1.0` in the configuration yanks the release tagged `v1.0.0` (PEP 440).
+    yanked = {Version(v): reason for v, reason in options.yanked.get(name, {}).items()}
     floor = Version(options.min_version[name]) if name in options.min_version else None
     for c in ordered:
         commit, meta, move = _pinned(c, published, metadata, options)
@@ -205,7 +206,7 @@ def _project(
             c.repo.full_name,
             url,
             meta.requires_python,
-            yanked=yanked.get(c.version_text),
+            yanked=yanked.get(c.version),
         )
         (hidden if floor is not None and c.version < floor else releases).append(release)
     listed = [c for c in ordered if floor is None or c.version >= floor]
@@ -256,8 +257,8 @@ def build_index(
     for (name, repo_name), losers in sorted(lost.items()):
         winner = owners[name]
         if name in options.names:
-            key = f"names.{name}" if "." not in name else f'names."{name}"'
-            reason = f"project name {name!r} belongs to {winner} by {key} in the configuration"
+            # A canonical name is a bare TOML key (letters, digits, `-`): the key path needs no quotes.
+            reason = f"project name {name!r} belongs to {winner} by names.{name} in the configuration"
         else:
             reason = f"project name {name!r} belongs to {winner}, created first"
         skipped += [Skip(repo_name, c.tag.name, reason) for c in losers]

@@ -290,6 +290,9 @@ def _projects(value: object, prefix: tuple[str, ...], problems: _Problems) -> tu
     seen: set[str] = set()
     for i, entry in enumerate(value):
         problems.unknown(entry, PROJECT_KEYS, *prefix, i)
+        pattern = None
+        if "tag_pattern" in entry:
+            pattern = _pattern(entry["tag_pattern"], key_path(*prefix, i, "tag_pattern"), problems)
         if "path" not in entry:
             problems.add(key_path(*prefix, i), "missing key path")
             continue
@@ -304,9 +307,6 @@ def _projects(value: object, prefix: tuple[str, ...], problems: _Problems) -> tu
             problems.add(key_path(*prefix, i, "path"), f"{quote_value(sub)} is listed twice")
             continue
         seen.add(sub)
-        pattern = None
-        if "tag_pattern" in entry:
-            pattern = _pattern(entry["tag_pattern"], key_path(*prefix, i, "tag_pattern"), problems)
         layouts.append(ProjectLayout(sub, pattern))
     return tuple(layouts)
 
@@ -353,20 +353,23 @@ def _yanked(value: Mapping[str, Any], problems: _Problems) -> dict[str, dict[str
     for name, versions in value.items():
         canonical = _project_key(name, key_path("yanked", name), seen, problems)
         table = _table(versions, key_path("yanked", name), problems)
-        if canonical is None or table is None:
+        if table is None:
             continue
         reasons: dict[str, str] = {}
+        versions_seen: dict[Version, str] = {}
         for version, reason in table.items():
             where = key_path("yanked", name, version)
             normal = _version(version, where, problems)
             text = _string(reason, where, problems)
             if normal is None or text is None:
                 continue
-            if normal in reasons:
-                problems.add(where, f"version {normal} is listed twice")
+            if Version(normal) in versions_seen:  # 1.0 and 1.0.0 are one version (PEP 440)
+                problems.add(where, f"version {versions_seen[Version(normal)]} is listed twice")
                 continue
+            versions_seen[Version(normal)] = normal
             reasons[normal] = text
-        yanked[canonical] = reasons
+        if canonical is not None:
+            yanked[canonical] = reasons
     return yanked
 
 
