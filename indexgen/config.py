@@ -8,6 +8,7 @@ them. `settings.py` merges the result with flags and environment into the one `S
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import re
@@ -446,11 +447,16 @@ def find_config(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> 
     return None
 
 
-def load_config(path: Path) -> tuple[ConfigFile, tuple[str, ...]]:
+def load_config(path: Path, cwd: Path | None = None) -> tuple[ConfigFile, tuple[str, ...]]:
     """The configuration in `path` (a `pyproject.toml` is read for `[tool.indexgen]`), with every
-    problem; an unreadable file or invalid TOML is one problem."""
+    problem; an unreadable file or invalid TOML is one problem. Messages name the file relative to
+    `cwd` when it lies below it, as the user would."""
     is_pyproject = path.name == PYPROJECT
-    label = f"{path} [tool.indexgen]" if is_pyproject else str(path)
+    shown = path
+    if cwd is not None and path.is_absolute():
+        with contextlib.suppress(ValueError):
+            shown = path.relative_to(cwd)
+    label = f"{shown} [tool.indexgen]" if is_pyproject else str(shown)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -113,19 +113,29 @@ class _Resolver:
 
 def _read_config(
     args: argparse.Namespace, environ: Mapping[str, str], cwd: Path, problems: list[str]
-) -> ConfigFile | None:
-    path = find_config(getattr(args, "config", None), environ, cwd)
+) -> tuple[ConfigFile | None, str]:
+    """The configuration file's contents (None without one) and how it was found."""
+    flag = getattr(args, "config", None)
+    path = find_config(flag, environ, cwd)
     if path is None:
-        return None
-    config, config_problems = load_config(path)
+        return None, "default"
+    found = (
+        "flag"
+        if flag
+        else "environment (INDEXGEN_CONFIG)"
+        if environ.get("INDEXGEN_CONFIG")
+        else "working directory"
+    )
+    config, config_problems = load_config(path, cwd)
     problems += config_problems
-    return config
+    return config, found
 
 
 def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
     problems: list[str] = []
-    config = _read_config(args, environ, cwd or Path.cwd(), problems)
+    config, config_found = _read_config(args, environ, cwd or Path.cwd(), problems)
     pick = _Resolver(config)
+    pick.sources["config_file"] = config_found
     owners: list[Owner] = []
     file_owners = config.values.get("owners", ()) if config else ()
     owners += [Owner(login, OwnerKind.ANY) for login in file_owners]
@@ -323,6 +333,6 @@ def config_report(settings: Settings) -> dict[str, Any]:
     }
     config["config_file"] = {
         "value": str(settings.config_file) if settings.config_file else None,
-        "source": "flag or environment or working directory" if settings.config_file else "default",
+        "source": settings.sources.get("config_file", "default"),
     }
     return config

@@ -273,7 +273,7 @@ def test_pyproject_tool_table_is_read(tmp_path: Path) -> None:
     s = settings_from(args(), {}, tmp_path)
     assert s.owners == (Owner("acme", OwnerKind.ANY),)
     assert s.exclude == ("sandbox-*",)
-    assert s.sources["exclude"] == f"{tmp_path / 'pyproject.toml'} [tool.indexgen]"
+    assert s.sources["exclude"] == "pyproject.toml [tool.indexgen]"
 
 
 # --- precedence -------------------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_file_beats_default_and_flag_beats_file(tmp_path: Path) -> None:
         "https://file.example",
         False,
     )
-    assert s.sources["tag_pattern"] == str(tmp_path / "indexgen.toml")
+    assert s.sources["tag_pattern"] == "indexgen.toml"
     flagged = settings_from(
         args(
             "--tag-pattern",
@@ -355,6 +355,8 @@ def test_config_file_from_the_environment(tmp_path: Path) -> None:
     other.write_text("owners = ['acme']\n", encoding="utf-8")
     s = settings_from(args(), {"INDEXGEN_CONFIG": str(other)}, tmp_path)
     assert s.config_file == other and s.owners == (Owner("acme", OwnerKind.ANY),)
+    assert s.sources["config_file"] == "environment (INDEXGEN_CONFIG)"
+    assert settings_from(args("--config", str(other)), {}, tmp_path).sources["config_file"] == "flag"
 
 
 def test_org_user_and_allow_public_flags_add_to_the_file(tmp_path: Path) -> None:
@@ -366,7 +368,7 @@ def test_org_user_and_allow_public_flags_add_to_the_file(tmp_path: Path) -> None
         Owner("alice", OwnerKind.USER),  # the flag says which kind; the file's entry gives way
     )
     assert s.allow_public == frozenset({"requests-toolbelt", "six"})
-    assert s.sources["owners"] == f"{tmp_path / 'indexgen.toml'}+flag"
+    assert s.sources["owners"] == "indexgen.toml+flag"
 
 
 def test_config_and_flag_problems_are_reported_together(tmp_path: Path) -> None:
@@ -374,7 +376,7 @@ def test_config_and_flag_problems_are_reported_together(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         settings_from(args("--repo", "bad"), {}, tmp_path)
     problems = caught.value.problems
-    where = tmp_path / "indexgen.toml"
+    where = "indexgen.toml"
     assert f"{where}: forks: must be true or false, not a string" in problems
     assert f"{where}: site_url: must be an http(s) URL, not 'nope'" in problems
     assert "--repo takes OWNER/NAME, not 'bad'" in problems
@@ -388,7 +390,7 @@ def test_report_config_block_names_each_source(tmp_path: Path) -> None:
     )
     s = settings_from(args("--link-style", "ssh"), {"GITHUB_API_URL": "https://ghe.example/api/v3"}, tmp_path)
     block = config_report(s)
-    where = str(tmp_path / "indexgen.toml")
+    where = "indexgen.toml"
     assert block["link_style"] == {"value": "ssh", "source": "flag"}
     assert block["api_url"] == {
         "value": "https://ghe.example/api/v3",
@@ -404,7 +406,7 @@ def test_report_config_block_names_each_source(tmp_path: Path) -> None:
     assert block["names"]["value"] == {"foo-bar": "acme/Foo.Bar"}
     assert block["topics"] == {"value": [], "source": where}
     assert block["prereleases"]["source"] == where
-    assert block["config_file"]["value"] == where
+    assert block["config_file"] == {"value": str(tmp_path / "indexgen.toml"), "source": "working directory"}
 
 
 def test_cli_exits_2_listing_every_config_problem(
