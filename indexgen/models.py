@@ -132,11 +132,13 @@ class Project:
 
     @property
     def latest(self) -> Release:
-        """The highest final release, or the highest pre-release when there is no final one."""
+        """The highest final release, or the highest pre-release when there is no final one; a yanked
+        release only when every release is yanked (pip passes over yanked ones, PEP 592)."""
         from packaging.version import Version
 
-        finals = [r for r in self.releases if not Version(r.version).is_prerelease]
-        return (finals or list(self.releases))[-1]
+        listed = [r for r in self.releases if r.yanked is None] or list(self.releases)
+        finals = [r for r in listed if not Version(r.version).is_prerelease]
+        return (finals or listed)[-1]
 
 
 @dataclass(frozen=True)

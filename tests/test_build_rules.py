@@ -140,6 +140,7 @@ def test_yanked_releases_stay_listed_with_their_reason() -> None:
         ("0.2", None),
         ("1.0", ""),
     ]
+    assert project.latest.version == "0.2"  # pip passes over the yanked 1.0 (PEP 592)
     page = render_project_page(project)
     assert f'@{A}#egg=acme-utils-0.1.0" data-yanked="broken &lt;wheel&gt; &amp; &#34;metadata&#34;">' in page
     assert f'@{B}#egg=acme-utils-0.2">acme-utils-0.2</a>' in page
