@@ -87,28 +87,53 @@ def _check_url(value: str, what: str, problems: list[str]) -> str:
 class _Resolver:
     """Picks each value by precedence and remembers where it came from."""
 
-    def __init__(self, config: ConfigFile | None) -> None:
+    def __init__(self, config: ConfigFile | None, environ: Mapping[str, str]) -> None:
         self.config = config
+        self.environ = environ
         self.sources: dict[str, str] = {}
 
-    def pick(
-        self, key: str, flag: object, default: object, env: str | None = None, env_name: str = ""
-    ) -> object:
+    def pick(self, key: str, flag: object, default: object, env: str = "") -> object:
         if flag is not None:
             self.sources[key] = "flag"
             return flag
-        if env:
-            self.sources[key] = f"environment ({env_name})"
-            return env
+        if env and self.environ.get(env):
+            self.sources[key] = f"environment ({env})"
+            return self.environ[env]
         if self.config is not None and key in self.config.values:
             self.sources[key] = self.config.label
             return self.config.values[key]
         self.sources[key] = "default"
         return default
 
+    def union(self, key: str, flags: list[str] | None) -> tuple[str, ...]:
+        """The file's list followed by the flags' (`--org`, `--allow-public` add to the file)."""
+        from_file: tuple[str, ...] = self.config.values.get(key, ()) if self.config else ()
+        parts = [*([self.config.label] if self.config and from_file else []), *(["flag"] if flags else [])]
+        self.sources[key] = "+".join(parts) or "default"
+        return (*from_file, *(flags or []))
+
     def table(self, key: str) -> None:
         has = self.config is not None and self.config.has(key)
         self.sources[key] = self.config.label if has and self.config else "default"
+
+    def flag_only(self, args: argparse.Namespace) -> None:
+        for key, (attr, default) in _FLAG_ONLY.items():
+            self.sources[key] = "default" if getattr(args, attr, None) in (default, None) else "flag"
+
+
+# Settings only a flag sets: report key → (argument, the parser's default). The report says whether
+# each was given.
+_FLAG_ONLY: dict[str, tuple[str, object]] = {
+    "output": ("output", "site"),
+    "previous": ("previous", None),
+    "report": ("report", None),
+    "scanner": ("scanner", "auto"),
+    "max_wait": ("max_wait", 15.0),
+    "allow_shrink": ("allow_shrink", False),
+    "accept_moved": ("accept_moved_tag", None),
+    "pypi_check": ("no_pypi_check", False),
+    "rescan": ("repo", None),
+}
 
 
 def _read_config(
@@ -131,60 +156,48 @@ def _read_config(
     return config, found
 
 
-def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
-    problems: list[str] = []
-    config, config_found = _read_config(args, environ, cwd or Path.cwd(), problems)
-    pick = _Resolver(config)
-    pick.sources["config_file"] = config_found
-    owners: list[Owner] = []
-    file_owners = config.values.get("owners", ()) if config else ()
-    owners += [Owner(login, OwnerKind.ANY) for login in file_owners]
+def _owners(args: argparse.Namespace, pick: _Resolver, problems: list[str]) -> tuple[Owner, ...]:
+    """The file's `owners` (either kind) and the `--org`/`--user` flags; a flag names the kind, so it
+    replaces the file's entry for the same login."""
+    flagged: list[Owner] = []
     for kind, logins in ((OwnerKind.ORG, args.org or []), (OwnerKind.USER, args.user or [])):
         for login in logins:
             if not is_login(login):
                 problems.append(f"{login[:80]!r} is not a GitHub {kind.value} name")
-            owners.append(Owner(login, kind))
-    # A flag names the kind: it replaces the file's kind-less entry for the same login.
-    flagged = {o.login.lower() for o in owners if o.kind is not OwnerKind.ANY}
-    owners = [o for o in owners if o.kind is not OwnerKind.ANY or o.login.lower() not in flagged]
-    pick.sources["owners"] = (
-        "+".join(
-            [
-                *([config.label] if config and file_owners else []),
-                *(["flag"] if args.org or args.user else []),
-            ]
-        )
-        or "default"
-    )
+            flagged.append(Owner(login, kind))
+    everyone = pick.union("owners", [o.login for o in flagged])  # records the sources too
+    named = {o.login.lower() for o in flagged}
+    from_file = [login for login in everyone[: len(everyone) - len(flagged)] if login.lower() not in named]
+    return tuple(dict.fromkeys([*(Owner(login, OwnerKind.ANY) for login in from_file), *flagged]))
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
+    problems: list[str] = []
+    config, config_found = _read_config(args, environ, cwd or Path.cwd(), problems)
+    pick = _Resolver(config, environ)
+    pick.sources["config_file"] = config_found
+    pick.flag_only(args)
+    owners = _owners(args, pick, problems)
     repos = tuple(dict.fromkeys(args.repo or []))
     problems += [f"--repo takes OWNER/NAME, not {r[:80]!r}" for r in repos if not is_repo_name(r)]
     if not owners and not repos:
         problems.append("name at least one --org or --user to scan (or `owners` in indexgen.toml)")
 
     api_url = _check_url(
-        str(
-            pick.pick(
-                "api_url", args.api_url, DEFAULT_API_URL, environ.get("GITHUB_API_URL"), "GITHUB_API_URL"
-            )
-        ),
-        "the API URL",
-        problems,
+        str(pick.pick("api_url", args.api_url, DEFAULT_API_URL, "GITHUB_API_URL")), "the API URL", problems
     )
     graphql_env = environ.get("GITHUB_GRAPHQL_URL")
     # GITHUB_GRAPHQL_URL belongs with GITHUB_API_URL: an explicit --api-url elsewhere derives its own.
-    graphql_url = graphql_env if graphql_env and not args.api_url else graphql_url_for(api_url)
-    pick.sources["graphql_url"] = (
-        "environment (GITHUB_GRAPHQL_URL)" if graphql_env and not args.api_url else "derived from api_url"
-    )
+    use_env = bool(graphql_env) and not args.api_url
+    graphql_url = graphql_env if graphql_env and use_env else graphql_url_for(api_url)
+    pick.sources["graphql_url"] = "environment (GITHUB_GRAPHQL_URL)" if use_env else "derived from api_url"
     graphql_url = _check_url(graphql_url, "the GraphQL URL", problems)
-    site_url_value = pick.pick("site_url", args.site_url, None)
-    site_url = (
-        _check_url(str(site_url_value), "--site-url", problems)
-        if site_url_value and pick.sources["site_url"] == "flag"
-        else (str(site_url_value) if site_url_value else None)
-    )
+    # The file's values are checked in config.py; flags here.
+    site_url = pick.pick("site_url", args.site_url, None)
+    if args.site_url:
+        site_url = _check_url(args.site_url, "--site-url", problems)
     tag_pattern = str(pick.pick("tag_pattern", args.tag_pattern, DEFAULT_TAG_PATTERN))
-    if pick.sources["tag_pattern"] == "flag":
+    if args.tag_pattern is not None:
         try:
             check_tag_pattern(tag_pattern)
         except ValueError as exc:
@@ -198,50 +211,28 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Pat
         if "@" not in m or not is_repo_name(m.split("@", 1)[0])
     ]
     pypi_url = _check_url(
-        str(
-            pick.pick(
-                "pypi_url",
-                args.pypi_url,
-                DEFAULT_PYPI_URL,
-                environ.get("INDEXGEN_PYPI_URL"),
-                "INDEXGEN_PYPI_URL",
-            )
-        ),
+        str(pick.pick("pypi_url", args.pypi_url, DEFAULT_PYPI_URL, "INDEXGEN_PYPI_URL")),
         "the PyPI URL",
         problems,
     )
     if args.max_wait < 0:
         problems.append("--max-wait cannot be negative")
-    backoff = environ.get("INDEXGEN_RETRY_BACKOFF") or "1"
+    backoff = str(pick.pick("retry_backoff", None, "1", "INDEXGEN_RETRY_BACKOFF"))
     try:
         retry_backoff = float(backoff)
     except ValueError:
         problems.append(f"INDEXGEN_RETRY_BACKOFF must be a number of seconds, not {backoff[:20]!r}")
         retry_backoff = 1.0
-    allow_public = frozenset(
-        canonicalize_name(n)
-        for n in [*(config.values.get("allow_public", ()) if config else ()), *(args.allow_public or [])]
-    )
-    pick.sources["allow_public"] = (
-        "+".join(
-            [
-                *([config.label] if config and "allow_public" in config.values else []),
-                *(["flag"] if args.allow_public else []),
-            ]
-        )
-        or "default"
-    )
-    filters = {
-        key: pick.pick(key, None, default)
-        for key, default in (
-            ("include", ("*",)),
-            ("exclude", ()),
-            ("topics", ()),
-            ("archived", True),
-            ("private", True),
-            ("prereleases", True),
-        )
+    allow_public = frozenset(canonicalize_name(n) for n in pick.union("allow_public", args.allow_public))
+    defaults = {
+        "include": ("*",),
+        "exclude": (),
+        "topics": (),
+        "archived": True,
+        "private": True,
+        "prereleases": True,
     }
+    filters = {key: pick.pick(key, None, default) for key, default in defaults.items()}
     for key in ("repos", "yanked", "names", "min_version"):
         pick.table(key)
 
@@ -254,7 +245,7 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Pat
         graphql_url=graphql_url,
         report=Path(args.report) if args.report else None,
         verbose=args.verbose,
-        site_url=site_url,
+        site_url=str(site_url) if site_url else None,
         link_style=link_style,
         include_forks=include_forks,
         tag_pattern=tag_pattern,
@@ -327,6 +318,16 @@ def config_report(settings: Settings) -> dict[str, Any]:
         "api_url": settings.api_url,
         "graphql_url": settings.graphql_url,
         "pypi_url": settings.pypi_url,
+        "retry_backoff": settings.retry_backoff,
+        "output": str(settings.output),
+        "previous": settings.previous,
+        "report": str(settings.report) if settings.report else None,
+        "scanner": settings.scanner,
+        "max_wait": settings.max_wait / 60,  # minutes, as --max-wait takes it
+        "allow_shrink": settings.allow_shrink,
+        "accept_moved": sorted(settings.accept_moved),
+        "pypi_check": settings.pypi_check,
+        "rescan": list(settings.repos),
     }
     config = {
         key: {"value": value, "source": settings.sources.get(key, "default")} for key, value in values.items()

@@ -407,6 +407,14 @@ def test_report_config_block_names_each_source(tmp_path: Path) -> None:
     assert block["topics"] == {"value": [], "source": where}
     assert block["prereleases"]["source"] == where
     assert block["config_file"] == {"value": str(tmp_path / "indexgen.toml"), "source": "working directory"}
+    assert block["scanner"] == {"value": "auto", "source": "default"}
+    assert block["output"] == {"value": "site", "source": "default"}
+    flags = config_report(
+        settings_from(args("--scanner", "rest", "--repo", "acme/x", "--max-wait", "2"), {}, tmp_path)
+    )
+    assert flags["scanner"] == {"value": "rest", "source": "flag"}
+    assert flags["rescan"] == {"value": ["acme/x"], "source": "flag"}
+    assert flags["max_wait"] == {"value": 2.0, "source": "flag"}
 
 
 def test_cli_exits_2_listing_every_config_problem(
