@@ -102,7 +102,7 @@ def repository_exclusion(repo: RepoSnapshot, rules: RepoFilter) -> str | None:
         )
 
     if repo.fork and not rules.forks:
-        return "fork (forks are not published; forks = true publishes them)"
+        return "fork (forks are not published)"
     if repo.archived and not rules.archived:
         return "archived (archived = false)"
     if repo.private and not rules.private:

@@ -42,7 +42,7 @@ def skip_reasons(index: object) -> dict[tuple[str, str | None], str]:
         (
             repo("utils", ("v1.0", A), fork=True),
             RepoFilter(),
-            "fork (forks are not published; forks = true publishes them)",
+            "fork (forks are not published)",
         ),
         (
             repo("utils", ("v1.0", A), archived=True),
