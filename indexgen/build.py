@@ -236,7 +236,8 @@ def build_index(
     candidates: list[_Candidate] = []
     skipped: list[Skip] = []
     rules = options.effective_rules
-    for repo in sorted(repos, key=lambda r: r.full_name.lower()):
+    seen = sorted(repos, key=lambda r: r.full_name.lower())
+    for repo in seen:
         repo_skip = _repo_skip(repo, rules)
         if repo_skip:
             skipped.append(repo_skip)
@@ -277,4 +278,37 @@ def build_index(
         hidden += project_hidden
         moved += project_moved
     skipped.sort(key=lambda s: (s.repository.lower(), s.tag or "", s.reason))
+    warnings += _unused_rules(options, {r.full_name.lower() for r in seen}, [*projects], hidden)
     return Index(tuple(projects), tuple(skipped), tuple(warnings), tuple(moved), tuple(hidden))
+
+
+def _unused_rules(
+    options: BuildOptions, repositories: set[str], projects: list[Project], hidden: list[Release]
+) -> list[str]:
+    """A configuration entry that matches nothing is most often a typo: say so, naming its key."""
+    versions: dict[str, set[Version]] = defaultdict(set)
+    for release in (*(r for p in projects for r in p.releases), *hidden):
+        versions[release.project].add(Version(release.version))
+    warnings = []
+    if options.rules is not None:
+        warnings += [
+            f'repos."{name}" in the configuration names no scanned repository'
+            for name in sorted(options.rules.repos)
+            if name not in repositories
+        ]
+    for name, yanked in sorted(options.yanked.items()):
+        if name not in versions:
+            warnings.append(f"yanked.{name} in the configuration names no published project")
+            continue
+        warnings += [
+            f'yanked.{name}."{v}" in the configuration names no release of {name}'
+            for v in sorted(yanked)
+            if Version(v) not in versions[name]
+        ]
+    for key, table in (("names", options.names), ("min_version", options.min_version)):
+        warnings += [
+            f"{key}.{name} in the configuration names no published project"
+            for name in sorted(table)
+            if name not in versions
+        ]
+    return warnings

@@ -220,3 +220,22 @@ def test_a_name_assigned_to_another_repository_is_published_by_none() -> None:
             "v1.0",
         ): "project name 'foo-bar' belongs to acme/elsewhere by names.foo-bar in the configuration"
     }
+
+
+def test_configuration_entries_that_match_nothing_are_warned_about() -> None:
+    options = BuildOptions(
+        rules=Rules(
+            repos={"acme/gone": RepoRules(tag_pattern="^r(?P<version>.+)$"), "acme/utils": RepoRules()}
+        ),
+        yanked={"acme-utils": {"1.0": "", "9.9": "typo"}, "ghost": {"1.0": ""}},
+        names={"phantom": "acme/utils"},
+        min_version={"acme-utils": "0.5", "spectre": "1.0"},
+    )
+    index = build_index([repo("utils", ("v1.0", A))], {A: meta()}, options)
+    assert index.warnings == (
+        'repos."acme/gone" in the configuration names no scanned repository',
+        'yanked.acme-utils."9.9" in the configuration names no release of acme-utils',
+        "yanked.ghost in the configuration names no published project",
+        "names.phantom in the configuration names no published project",
+        "min_version.spectre in the configuration names no published project",
+    )
