@@ -94,7 +94,7 @@ def _candidates(
             continue
         tag_version = parse_tag_version(tag.name, rules.tag_pattern)
         if isinstance(tag_version, str):
-            if rules.source and rules.tag_pattern is not options.effective_rules.tag_pattern:
+            if rules.own_pattern:
                 tag_version += f" (tag pattern of {rules.source})"
             skipped.append(Skip(repo.full_name, tag.name, tag_version))
             continue

@@ -56,6 +56,7 @@ class TagRules:
     exclude: tuple[str, ...] = ()
     prereleases: bool = True
     source: str = ""  # the config key the repository's own rules come from, "" for the global ones
+    own_pattern: bool = False  # the tag pattern is the repository's own
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Rules:
             exclude=own.exclude,
             prereleases=self.prereleases if own.prereleases is None else own.prereleases,
             source=f'repos."{full_name.lower()}"',
+            own_pattern=own.tag_pattern is not None,
         )
 
     @property
