@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -26,6 +26,7 @@ from .models import (
     Skip,
     TagRef,
 )
+from .rules import RepoFilter, Rules, repository_exclusion, tag_exclusion
 from .versions import DEFAULT_TAG_PATTERN, build_link, parse_tag_version, release_version
 
 
@@ -35,6 +36,17 @@ class BuildOptions:
     include_forks: bool = False
     link_style: str = "https"  # or "ssh": git+ssh://git@host/owner/repo.git
     accept_moved: frozenset[str] = frozenset()  # "owner/repo@tag", lower-cased: take the tag's new commit
+    # The configuration's repository filters and per-repository tag rules; None: just the two above.
+    rules: Rules | None = None
+    yanked: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # project → version → reason
+    names: Mapping[str, str] = field(default_factory=dict)  # canonical project → owner/name that owns it
+    min_version: Mapping[str, str] = field(default_factory=dict)  # canonical project → lowest listed
+
+    @property
+    def effective_rules(self) -> Rules:
+        if self.rules is not None:
+            return self.rules
+        return Rules(RepoFilter(forks=self.include_forks), self.tag_pattern)
 
 
 Published = Mapping[str, Mapping[str, str]]
@@ -62,9 +74,9 @@ def _clone_url(repo: RepoSnapshot, style: str) -> str:
     return repo.clone_url
 
 
-def _repo_skip(repo: RepoSnapshot, options: BuildOptions) -> Skip | None:
-    if repo.fork and not options.include_forks:
-        return Skip(repo.full_name, None, "fork (forks are not published)")
+def _repo_skip(repo: RepoSnapshot, rules: Rules) -> Skip | None:
+    if reason := repository_exclusion(repo, rules.repo_filter):
+        return Skip(repo.full_name, None, reason)
     if repo.empty:
         return Skip(repo.full_name, None, "empty repository")
     return None
@@ -75,10 +87,20 @@ def _candidates(
 ) -> tuple[list[_Candidate], list[Skip]]:
     found: list[_Candidate] = []
     skipped: list[Skip] = []
+    rules = options.effective_rules.for_repository(repo.full_name)
     for tag in sorted(repo.tags, key=lambda t: t.name):
-        tag_version = parse_tag_version(tag.name, options.tag_pattern)
+        if excluded := tag_exclusion(tag.name, rules):
+            skipped.append(Skip(repo.full_name, tag.name, excluded))
+            continue
+        tag_version = parse_tag_version(tag.name, rules.tag_pattern)
         if isinstance(tag_version, str):
+            if rules.own_pattern:
+                tag_version += f" (tag pattern of {rules.source})"
             skipped.append(Skip(repo.full_name, tag.name, tag_version))
+            continue
+        if tag_version.is_prerelease and not rules.prereleases:
+            key = f"{rules.source}.prereleases" if rules.source else "prereleases"
+            skipped.append(Skip(repo.full_name, tag.name, f"pre-release ({key} = false)"))
             continue
         meta = metadata.get(tag.commit, MetadataProblem("metadata at this commit was not read"))
         if isinstance(meta, MetadataProblem):
@@ -97,16 +119,21 @@ def _candidates(
     return found, skipped
 
 
-def _owners_of_names(candidates: Iterable[_Candidate]) -> dict[str, RepoSnapshot]:
-    """Each name goes to the repository created first (ties: full name), so a new repository can
+def _owners_of_names(candidates: Iterable[_Candidate], assigned: Mapping[str, str]) -> dict[str, str]:
+    """The owning repository's full name for each name: the one `[names]` assigns, regardless of
+    creation dates, else the repository created first (ties: full name), so a new repository can
     never take a name that existing installs depend on (DESIGN.md §3)."""
     claims: dict[str, dict[str, RepoSnapshot]] = defaultdict(dict)
     for c in candidates:
         claims[c.name][c.repo.full_name] = c.repo
-    return {
-        name: min(repos.values(), key=lambda r: (r.created_at, r.full_name.lower()))
-        for name, repos in claims.items()
-    }
+    owners = {}
+    for name, repos in claims.items():
+        if name in assigned:
+            wanted = assigned[name].lower()
+            owners[name] = next((r for r in repos if r.lower() == wanted), assigned[name])
+        else:
+            owners[name] = min(repos.values(), key=lambda r: (r.created_at, r.full_name.lower())).full_name
+    return owners
 
 
 def _dedupe_versions(
@@ -157,18 +184,35 @@ def _project(
     published: Mapping[str, str],
     metadata: Mapping[str, MetadataResult],
     options: BuildOptions,
-) -> tuple[Project, list[MovedTag]]:
+) -> tuple[Project | None, list[MovedTag], list[Release]]:
+    """The project's page; releases below its `min_version` are returned apart (None for the
+    project when that leaves nothing to list)."""
     ordered = sorted(candidates, key=lambda c: c.version)
-    releases = []
+    releases: list[Release] = []
+    hidden: list[Release] = []
     moved = []
+    # Keyed by Version: `1.0` in the configuration yanks the release tagged `v1.0.0` (PEP 440).
+    yanked = {Version(v): reason for v, reason in options.yanked.get(name, {}).items()}
+    floor = Version(options.min_version[name]) if name in options.min_version else None
     for c in ordered:
         commit, meta, move = _pinned(c, published, metadata, options)
         moved += [move] if move else []
         url = c.url if commit == c.tag.commit else _link(c, commit, options)
-        releases.append(
-            Release(c.name, c.version_text, c.tag.name, commit, c.repo.full_name, url, meta.requires_python)
+        release = Release(
+            c.name,
+            c.version_text,
+            c.tag.name,
+            commit,
+            c.repo.full_name,
+            url,
+            meta.requires_python,
+            yanked=yanked.get(c.version),
         )
-    latest = next((c for c in reversed(ordered) if not c.version.is_prerelease), ordered[-1])
+        (hidden if floor is not None and c.version < floor else releases).append(release)
+    listed = [c for c in ordered if floor is None or c.version >= floor]
+    if not listed:
+        return None, moved, hidden
+    latest = next((c for c in reversed(listed) if not c.version.is_prerelease), listed[-1])
     project = Project(
         name=name,
         display_name=latest.metadata.name,
@@ -177,7 +221,7 @@ def _project(
         description=repo.description,
         releases=tuple(releases),
     )
-    return project, moved
+    return project, moved, hidden
 
 
 def build_index(
@@ -191,8 +235,10 @@ def build_index(
     published = published or {}
     candidates: list[_Candidate] = []
     skipped: list[Skip] = []
-    for repo in sorted(repos, key=lambda r: r.full_name.lower()):
-        repo_skip = _repo_skip(repo, options)
+    rules = options.effective_rules
+    seen = sorted(repos, key=lambda r: r.full_name.lower())
+    for repo in seen:
+        repo_skip = _repo_skip(repo, rules)
         if repo_skip:
             skipped.append(repo_skip)
             continue
@@ -200,29 +246,69 @@ def build_index(
         candidates += found
         skipped += tag_skips
 
-    owners = _owners_of_names(candidates)
+    owners = _owners_of_names(candidates, options.names)
     warnings: list[str] = []
     by_name: dict[str, list[_Candidate]] = defaultdict(list)
     lost: dict[tuple[str, str], list[_Candidate]] = defaultdict(list)
     for c in candidates:
-        if owners[c.name].full_name == c.repo.full_name:
+        if owners[c.name] == c.repo.full_name:
             by_name[c.name].append(c)
         else:
             lost[(c.name, c.repo.full_name)].append(c)
     for (name, repo_name), losers in sorted(lost.items()):
-        winner = owners[name].full_name
-        reason = f"project name {name!r} belongs to {winner}, created first"
+        winner = owners[name]
+        if name in options.names:
+            # A canonical name is a bare TOML key (letters, digits, `-`): the key path needs no quotes.
+            reason = f"project name {name!r} belongs to {winner} by names.{name} in the configuration"
+        else:
+            reason = f"project name {name!r} belongs to {winner}, created first"
         skipped += [Skip(repo_name, c.tag.name, reason) for c in losers]
         warnings.append(f"{repo_name} also publishes {name!r}; {winner} keeps the name")
 
     projects = []
+    hidden: list[Release] = []
     moved: list[MovedTag] = []
     for name in sorted(by_name):
         pinned = published.get(name, {})
         kept, duplicates = _dedupe_versions(by_name[name], pinned)
         skipped += duplicates
-        project, project_moved = _project(name, owners[name], kept, pinned, metadata, options)
-        projects.append(project)
+        repo = by_name[name][0].repo
+        project, project_moved, project_hidden = _project(name, repo, kept, pinned, metadata, options)
+        projects += [project] if project else []
+        hidden += project_hidden
         moved += project_moved
     skipped.sort(key=lambda s: (s.repository.lower(), s.tag or "", s.reason))
-    return Index(tuple(projects), tuple(skipped), tuple(warnings), tuple(moved))
+    warnings += _unused_rules(options, {r.full_name.lower() for r in seen}, [*projects], hidden)
+    return Index(tuple(projects), tuple(skipped), tuple(warnings), tuple(moved), tuple(hidden))
+
+
+def _unused_rules(
+    options: BuildOptions, repositories: set[str], projects: list[Project], hidden: list[Release]
+) -> list[str]:
+    """A configuration entry that matches nothing is most often a typo: say so, naming its key."""
+    versions: dict[str, set[Version]] = defaultdict(set)
+    for release in (*(r for p in projects for r in p.releases), *hidden):
+        versions[release.project].add(Version(release.version))
+    warnings = []
+    if options.rules is not None:
+        warnings += [
+            f'repos."{name}" in the configuration names no scanned repository'
+            for name in sorted(options.rules.repos)
+            if name not in repositories
+        ]
+    for name, yanked in sorted(options.yanked.items()):
+        if name not in versions:
+            warnings.append(f"yanked.{name} in the configuration names no published project")
+            continue
+        warnings += [
+            f'yanked.{name}."{v}" in the configuration names no release of {name}'
+            for v in sorted(yanked)
+            if Version(v) not in versions[name]
+        ]
+    for key, table in (("names", options.names), ("min_version", options.min_version)):
+        warnings += [
+            f"{key}.{name} in the configuration names no published project"
+            for name in sorted(table)
+            if name not in versions
+        ]
+    return warnings

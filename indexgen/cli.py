@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
             "are scanned."
         ),
     )
+    build.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the configuration file (default: $INDEXGEN_CONFIG, else indexgen.toml in the working "
+        "directory, else [tool.indexgen] in its pyproject.toml)",
+    )
     scope = build.add_argument_group("what to scan")
     scope.add_argument("--org", action="append", metavar="ORG", help="an organisation to scan (repeatable)")
     scope.add_argument("--user", action="append", metavar="USER", help="a user account to scan (repeatable)")
@@ -57,14 +63,17 @@ def _parser() -> argparse.ArgumentParser:
         help="rescan just this repository on top of the previous build's state (repeatable)",
     )
     scope.add_argument(
-        "--include-forks", action="store_true", help="publish releases of forked repositories too"
+        "--include-forks",
+        action="store_true",
+        default=None,
+        help="publish releases of forked repositories too (config: forks = true)",
     )
     scope.add_argument(
         "--tag-pattern",
-        default=DEFAULT_TAG_PATTERN,
+        default=None,
         metavar="REGEX",
         help="regular expression a release tag must match, with a (?P<version>…) group "
-        "(default: %(default)s)",
+        f"(default: the config file's tag_pattern, else {DEFAULT_TAG_PATTERN})",
     )
     out = build.add_argument_group("output")
     out.add_argument(
@@ -83,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--link-style",
         choices=("https", "ssh"),
-        default="https",
+        default=None,
         help="clone URLs in the links: https (default; SSH users can rewrite with insteadOf) or ssh",
     )
     api = build.add_argument_group("GitHub API")

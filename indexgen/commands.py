@@ -18,11 +18,12 @@ from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .guard import check_shrink
 from .metadata import parse_metadata
-from .models import Index, TagRef
+from .models import Index, RepoSnapshot, TagRef
 from .previous import fetch_previous_state
 from .pypi import PublicNameCollision, fetch_public_versions
 from .render import render_json, render_site, report_data
-from .settings import Settings
+from .rules import repository_exclusion
+from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
 from .versions import parse_tag_version
 from .write import STATE_FILE, recover_interrupted_swap, write_file, write_site
@@ -77,34 +78,52 @@ def make_scanner(settings: Settings, token: Token | None) -> Scanner:
         client = GraphQLClient(
             settings.graphql_url, token, usage, max_wait=settings.max_wait, backoff=settings.retry_backoff
         )
-        return GraphQLScanner(client)
+        return GraphQLScanner(client, with_topics=bool(settings.topics))
     if settings.scanner == "graphql":
         log.warning("the GraphQL API needs a token: scanning with the REST API")
     return RestScanner(
-        settings.api_url, token, max_wait=settings.max_wait, backoff=settings.retry_backoff, usage=usage
+        settings.api_url,
+        token,
+        max_wait=settings.max_wait,
+        backoff=settings.retry_backoff,
+        usage=usage,
+        with_topics=bool(settings.topics),
     )
 
 
 def published_versions(index: Index) -> dict[str, dict[str, str]]:
-    return {p.name: {r.version: r.commit for r in p.releases} for p in index.projects}
+    """Every release's commit, those hidden below a `min_version` included: they stay installable by
+    URL, so their commits stay pinned."""
+    published: dict[str, dict[str, str]] = {}
+    for release in (*(r for p in index.projects for r in p.releases), *index.hidden):
+        published.setdefault(release.project, {})[release.version] = release.commit
+    return published
 
 
 def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: Progress) -> ScanResult:
     """Scan the owners, or with `--repo` just those repositories on top of the previous state."""
     known = previous.commits
+    rules = settings.rules
+    # A tag may be a release under any pattern in force: the scanners do not say which repository a
+    # tag is of, so a tag matching another repository's pattern has its commit read once, then kept.
+    patterns = sorted(rules.tag_patterns)
 
     def need_files(tag: TagRef) -> bool:
-        return tag.commit not in known and not isinstance(
-            parse_tag_version(tag.name, settings.tag_pattern), str
+        return tag.commit not in known and any(
+            not isinstance(parse_tag_version(tag.name, pattern), str) for pattern in patterns
         )
 
+    def select(repo: RepoSnapshot) -> bool:
+        # Excluded repositories cost no tag or file requests; build.py gives the reason.
+        return repository_exclusion(repo, rules.repo_filter) is None
+
     if not settings.repos:
-        return scanner.scan_owners(settings.owners, need_files, progress)
+        return scanner.scan_owners(settings.owners, need_files, progress, select=select)
     if previous.empty:
         raise ConfigError(
             ("--repo rescans on top of a previous build: none found in --output or --previous",)
         )
-    rescanned = scanner.scan_repos(settings.repos, need_files, progress)
+    rescanned = scanner.scan_repos(settings.repos, need_files, progress, select=select)
     fresh = {r.full_name.lower(): r for r in rescanned.repos}
     kept = [r for name, r in sorted(previous.repos.items()) if name.lower() not in fresh]
     return ScanResult((*kept, *rescanned.repos), rescanned.files)
@@ -131,6 +150,10 @@ def run_build(
         include_forks=settings.include_forks,
         link_style=settings.link_style,
         accept_moved=settings.accept_moved,
+        rules=settings.rules,
+        yanked=settings.yanked,
+        names=settings.names,
+        min_version=settings.min_version,
     )
     index = build_index(scan.repos, metadata, options, previous.published)
     _log_findings(index)
@@ -143,7 +166,7 @@ def run_build(
     files[STATE_FILE] = dump_state(scan.repos, metadata, published_versions(index))
     write_site(settings.output, files)
     if settings.report:
-        write_file(settings.report, render_json(report_data(index, public)))
+        write_file(settings.report, render_json(report_data(index, public, config_report(settings))))
     return BuildOutcome(index, scanner.usage, settings.output)
 
 

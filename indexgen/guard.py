@@ -54,8 +54,12 @@ def _sample(names: tuple[str, ...], shown: int = 5) -> str:
 
 
 def find_shrink(previous: Mapping[str, Mapping[str, str]], index: Index) -> Shrink:
-    """What the previous build published (project → version → commit) that the new index lacks."""
-    now = {p.name: {r.version for r in p.releases} for p in index.projects}
+    """What the previous build published (project → version → commit) that the new index lacks.
+    A yanked release is still listed, and one hidden below a `min_version` was left off on purpose:
+    neither has vanished."""
+    now: dict[str, set[str]] = {}
+    for release in (*(r for p in index.projects for r in p.releases), *index.hidden):
+        now.setdefault(release.project, set()).add(release.version)
     lost_projects = tuple(sorted(name for name in previous if name not in now))
     lost_releases = tuple(
         f"{name}=={version}"

@@ -14,6 +14,7 @@ from enum import Enum
 class OwnerKind(str, Enum):
     ORG = "org"
     USER = "user"
+    ANY = "owner"  # from the config file's `owners`: an organisation or a user, whichever it is
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class RepoSnapshot:
     description: str = ""
     ssh_url: str = ""
     tags: tuple[TagRef, ...] = ()
+    topics: tuple[str, ...] = ()  # GitHub topics, lower-case as GitHub keeps them
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Release:
     repository: str  # owner/name
     url: str  # the full VCS link pip gets
     requires_python: str | None = None
+    # PEP 592 `data-yanked`: None when not yanked, "" when yanked without a reason.
+    yanked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,11 +132,13 @@ class Project:
 
     @property
     def latest(self) -> Release:
-        """The highest final release, or the highest pre-release when there is no final one."""
+        """The highest final release, or the highest pre-release when there is no final one; a yanked
+        release only when every release is yanked (pip passes over yanked ones, PEP 592)."""
         from packaging.version import Version
 
-        finals = [r for r in self.releases if not Version(r.version).is_prerelease]
-        return (finals or list(self.releases))[-1]
+        listed = [r for r in self.releases if r.yanked is None] or list(self.releases)
+        finals = [r for r in listed if not Version(r.version).is_prerelease]
+        return (finals or listed)[-1]
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,8 @@ class Index:
     skipped: tuple[Skip, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     moved: tuple[MovedTag, ...] = ()
+    # Releases below the project's `min_version`: kept in the state, left off the pages.
+    hidden: tuple[Release, ...] = ()
 
     @property
     def release_count(self) -> int:

@@ -34,6 +34,7 @@ class _Link:
     url: str
     text: str
     requires_python: str | None
+    yanked: str | None  # PEP 592: None not yanked, "" yanked without a reason
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def render_simple_root(index: Index) -> str:
 
 
 def render_project_page(project: Project) -> str:
-    links = [_Link(r.url, f"{r.project}-{r.version}", r.requires_python) for r in project.releases]
+    links = [_Link(r.url, f"{r.project}-{r.version}", r.requires_python, r.yanked) for r in project.releases]
     return _env.get_template("simple_project.html").render(project=project, links=links)
 
 
@@ -104,8 +105,11 @@ def render_site(
     return {path: text.encode("utf-8") for path, text in sorted(pages.items())}
 
 
-def report_data(index: Index, public: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The `--report` JSON: projects with their releases, and every skipped repository and tag."""
+def report_data(
+    index: Index, public: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The `--report` JSON: projects with their releases, every skipped repository and tag, the
+    releases hidden below a `min_version`, and (when given) the resolved configuration."""
     projects: dict[str, Any] = {}
     for p in index.projects:
         releases = [
@@ -115,6 +119,8 @@ def report_data(index: Index, public: Mapping[str, str] | None = None) -> dict[s
                 "commit": r.commit,
                 "url": r.url,
                 "requires_python": r.requires_python,
+                # PEP 592: only on yanked releases ("" when yanked without a reason).
+                **({"yanked": r.yanked} if r.yanked is not None else {}),
             }
             for r in p.releases
         ]
@@ -125,6 +131,11 @@ def report_data(index: Index, public: Mapping[str, str] | None = None) -> dict[s
         "warnings": [*index.warnings, *(str(m) for m in index.moved)],
         "moved_tags": [asdict(m) for m in index.moved],
         "public_names": dict(sorted((public or {}).items())),
+        "hidden": [
+            {"project": r.project, "version": r.version, "tag": r.tag, "repository": r.repository}
+            for r in index.hidden
+        ],
+        **({"config": dict(config)} if config is not None else {}),
     }
 
 

@@ -72,6 +72,7 @@ def _repo_from_json(data: Mapping[str, Any]) -> RepoSnapshot:
     tags = tuple(
         TagRef(str(name), str(commit)) for name, commit in sorted(dict(data.get("tags", {})).items())
     )
+    values["topics"] = tuple(str(t) for t in values.get("topics", ()))
     return RepoSnapshot(**values, tags=tags)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import urllib.parse
+from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -25,6 +27,7 @@ __all__ = [
     "LOCAL_VERSION",
     "NOT_A_VERSION",
     "build_link",
+    "check_tag_pattern",
     "compile_tag_pattern",
     "egg_fragment",
     "is_valid_egg_fragment",
@@ -82,6 +85,43 @@ def compile_tag_pattern(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
             raise ValueError(f"tag pattern {quote_value(pattern)} is not a regex: {exc}") from exc
     if "version" not in compiled.groupindex:
         raise ValueError(f"tag pattern {quote_value(compiled.pattern)} has no (?P<version>…) group")
+    return compiled
+
+
+def _min_width_of_group(pattern: str, group: int) -> int | None:
+    """The fewest characters group `group` of `pattern` can match, from the regex parser's own tree
+    (`re._parser` since Python 3.11, `sre_parse` before); None when the group is not found."""
+    if sys.version_info >= (3, 11):
+        from re import _parser as parser  # type: ignore[attr-defined]
+    else:  # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    subpattern_op = parser.SUBPATTERN
+    stack: list[Any] = [parser.parse(pattern)]
+    while stack:
+        node = stack.pop()
+        for item in node.data if hasattr(node, "data") else node:
+            if not isinstance(item, tuple) or len(item) != 2:
+                continue
+            op, av = item
+            if op is subpattern_op and av[0] == group:
+                return int(av[-1].getwidth()[0])
+            for child in av if isinstance(av, (tuple, list)) else (av,):
+                if hasattr(child, "getwidth"):
+                    stack.append(child)
+                elif isinstance(child, (tuple, list)):
+                    stack.extend(c for c in child if hasattr(c, "getwidth"))
+    return None
+
+
+def check_tag_pattern(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled, checked as a configuration value: ValueError when it is not a regex, has no
+    `version` group, or its `version` group can match nothing (a tag would then name no version)."""
+    compiled = compile_tag_pattern(pattern)
+    width = _min_width_of_group(pattern, compiled.groupindex["version"])
+    if width is None or width == 0:
+        raise ValueError(
+            f"tag pattern {quote_value(pattern)}: its (?P<version>…) group can match an empty version"
+        )
     return compiled
 
 

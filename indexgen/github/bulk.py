@@ -18,7 +18,7 @@ from ..metadata import MAX_FILE_BYTES
 from ..models import Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from .graphql import GraphQLClient
 from .http import ApiUsage
-from .scanner import NeedFiles, Progress, ScanResult, relevant_files, usable_text
+from .scanner import NeedFiles, Progress, ScanResult, SelectRepo, relevant_files, usable_text, wants_tags
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | None:
             return str(target["oid"]), str(target.get("id") or "")
         target = target.get("target") if target.get("__typename") == "Tag" else None
     return None
+
+
+def _kind_word(kind: OwnerKind) -> str:
+    return {OwnerKind.ORG: "organisation", OwnerKind.USER: "user"}.get(kind, "organisation or user")
 
 
 def _owner_typename(kind: OwnerKind) -> str:
@@ -67,9 +71,15 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
+def _topics(node: Mapping[str, Any]) -> tuple[str, ...]:
+    entries = (node.get("repositoryTopics") or {}).get("nodes") or []
+    return tuple(str(e["topic"]["name"]) for e in entries if e and e.get("topic"))
+
+
 class GraphQLScanner:
-    def __init__(self, client: GraphQLClient) -> None:
+    def __init__(self, client: GraphQLClient, *, with_topics: bool = False) -> None:
         self._client = client
+        self._with_topics = with_topics  # ask for repository topics (the configuration filters by them)
 
     @property
     def usage(self) -> ApiUsage:
@@ -92,7 +102,11 @@ class GraphQLScanner:
         return nodes
 
     def _snapshot(
-        self, node: Mapping[str, Any], wanted: dict[str, str], need_files: NeedFiles
+        self,
+        node: Mapping[str, Any],
+        wanted: dict[str, str],
+        need_files: NeedFiles,
+        select: SelectRepo | None,
     ) -> RepoSnapshot:
         full_name = str(node["nameWithOwner"])
         url = str(node["url"])
@@ -107,8 +121,9 @@ class GraphQLScanner:
             empty=bool(node.get("isEmpty")),
             description=str(node.get("description") or ""),
             ssh_url=str(node.get("sshUrl") or ""),
+            topics=_topics(node),
         )
-        if repo.fork or repo.empty:
+        if repo.empty or not wants_tags(repo, select):
             return repo
         refs = node.get("refs") or {}
         ref_nodes = list(refs.get("nodes") or [])
@@ -132,12 +147,21 @@ class GraphQLScanner:
         while True:
             data = self._client.query(
                 "owner_repositories",
-                {"login": owner.login, "cursor": cursor, "pageSize": PAGE_SIZE, "tagPageSize": TAG_PAGE_SIZE},
+                {
+                    "login": owner.login,
+                    "cursor": cursor,
+                    "pageSize": PAGE_SIZE,
+                    "tagPageSize": TAG_PAGE_SIZE,
+                    "withTopics": self._with_topics,
+                },
                 allow=lambda exc: exc.types() == {"NOT_FOUND"},
             )
             found = data.get("repositoryOwner")
-            if not found or found.get("__typename") != _owner_typename(owner.kind):
-                raise OwnerNotFound(owner.login, "organisation" if owner.kind is OwnerKind.ORG else "user")
+            kinds = (
+                ("Organization", "User") if owner.kind is OwnerKind.ANY else (_owner_typename(owner.kind),)
+            )
+            if not found or found.get("__typename") not in kinds:
+                raise OwnerNotFound(owner.login, _kind_word(owner.kind))
             connection = found["repositories"]
             yield connection
             page = connection.get("pageInfo") or {}
@@ -164,7 +188,14 @@ class GraphQLScanner:
 
     # -- the scans ---------------------------------------------------------------------------------
 
-    def scan_owners(self, owners: Sequence[Owner], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def scan_owners(
+        self,
+        owners: Sequence[Owner],
+        need_files: NeedFiles,
+        progress: Progress,
+        *,
+        select: SelectRepo | None = None,
+    ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
         for owner in owners:
@@ -174,14 +205,21 @@ class GraphQLScanner:
                     progress.start(owner.login, int(connection.get("totalCount") or 0))
                     started = True
                 for node in connection.get("nodes") or []:
-                    repo = self._snapshot(node, wanted, need_files)
+                    repo = self._snapshot(node, wanted, need_files, select)
                     repos.append(repo)
                     progress.advance(repos=1, tags=len(repo.tags))
         files = self._read_files(wanted, progress)
         progress.finish()
         return ScanResult(tuple(repos), files)
 
-    def scan_repos(self, full_names: Sequence[str], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def scan_repos(
+        self,
+        full_names: Sequence[str],
+        need_files: NeedFiles,
+        progress: Progress,
+        *,
+        select: SelectRepo | None = None,
+    ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
         progress.start(", ".join(full_names), len(full_names))
@@ -189,13 +227,13 @@ class GraphQLScanner:
             owner, name = full_name.split("/", 1)
             data = self._client.query(
                 "repository",
-                {"owner": owner, "name": name, "tagPageSize": TAG_PAGE_SIZE},
+                {"owner": owner, "name": name, "tagPageSize": TAG_PAGE_SIZE, "withTopics": self._with_topics},
                 allow=lambda exc: exc.types() == {"NOT_FOUND"},
             )
             node = data.get("repository")
             if not node:
                 raise OwnerNotFound(full_name, "repository")
-            repos.append(self._snapshot(node, wanted, need_files))
+            repos.append(self._snapshot(node, wanted, need_files, select))
             progress.advance(repos=1, tags=len(repos[-1].tags))
         files = self._read_files(wanted, progress)
         progress.finish()

@@ -34,8 +34,10 @@ from .scanner import (
     NeedFiles,
     Progress,
     ScanResult,
+    SelectRepo,
     relevant_files,
     usable_text,
+    wants_tags,
 )
 
 log = logging.getLogger(__name__)
@@ -67,8 +69,10 @@ class RestScanner:
         timeout: int = 30,
         usage: ApiUsage | None = None,
         spacing: float = SECONDS_BETWEEN_REQUESTS,
+        with_topics: bool = False,
     ) -> None:
         self.usage = usage if usage is not None else ApiUsage()
+        self._with_topics = with_topics  # read the listing's `topics` (the configuration filters by them)
         self._token = token
         self._gh = Github(
             auth=Auth.Token(token.value) if token else None,
@@ -139,6 +143,15 @@ class RestScanner:
     # -- listing -----------------------------------------------------------------------------------
 
     def _owner_repos(self, owner: Owner) -> list[Repository]:
+        if owner.kind is OwnerKind.ANY:
+            # `owners` in the configuration does not say which: an organisation, else a user.
+            try:
+                return self._owner_repos(Owner(owner.login, OwnerKind.ORG))
+            except OwnerNotFound:
+                try:
+                    return self._owner_repos(Owner(owner.login, OwnerKind.USER))
+                except OwnerNotFound:
+                    raise OwnerNotFound(owner.login, "organisation or user") from None
         if owner.kind is OwnerKind.ORG:
             org = self._find(owner.login, "organisation", lambda: self._gh.get_organization(owner.login))
             return list(self._call(f"repositories of {owner.login}", lambda: list(org.get_repos(type="all"))))
@@ -217,12 +230,21 @@ class RestScanner:
 
     # -- the scan ----------------------------------------------------------------------------------
 
-    def _scan(self, repos: Sequence[Repository], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def _scan(
+        self,
+        repos: Sequence[Repository],
+        need_files: NeedFiles,
+        progress: Progress,
+        select: SelectRepo | None,
+    ) -> ScanResult:
         snapshots: list[RepoSnapshot] = []
         files: dict[str, SourceFiles] = {}
         for repo in repos:
             snapshot = snapshot_of(repo)
-            if not snapshot.fork:
+            if self._with_topics:
+                # In every listing's JSON (`topics`), so reading it costs no request.
+                snapshot = dataclasses.replace(snapshot, topics=tuple(repo.topics or ()))
+            if wants_tags(snapshot, select):
                 try:
                     tags = self._tags(repo)
                     if not tags and not repo.size:
@@ -239,24 +261,38 @@ class RestScanner:
             progress.advance(repos=1)
         return ScanResult(tuple(snapshots), files)
 
-    def scan_owners(self, owners: Sequence[Owner], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def scan_owners(
+        self,
+        owners: Sequence[Owner],
+        need_files: NeedFiles,
+        progress: Progress,
+        *,
+        select: SelectRepo | None = None,
+    ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         files: dict[str, SourceFiles] = {}
         for owner in owners:
             listed = self._owner_repos(owner)
             progress.start(owner.login, len(listed))
-            result = self._scan(listed, need_files, progress)
+            result = self._scan(listed, need_files, progress, select)
             repos.extend(result.repos)
             files.update(result.files)
         progress.finish()
         return ScanResult(tuple(repos), files)
 
-    def scan_repos(self, full_names: Sequence[str], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def scan_repos(
+        self,
+        full_names: Sequence[str],
+        need_files: NeedFiles,
+        progress: Progress,
+        *,
+        select: SelectRepo | None = None,
+    ) -> ScanResult:
         listed = [
             self._find(name, "repository", lambda name=name: self._gh.get_repo(name)) for name in full_names
         ]
         progress.start(", ".join(full_names), len(listed))
-        result = self._scan(listed, need_files, progress)
+        result = self._scan(listed, need_files, progress, select)
         progress.finish()
         return result
 

@@ -19,6 +19,14 @@ NeedFiles = Callable[[TagRef], bool]
 """Called with a tag: True when the scan must read the metadata files at its commit (the tag looks
 like a release and its commit's metadata is not known yet)."""
 
+SelectRepo = Callable[[RepoSnapshot], bool]
+"""Called with a repository as listed (no tags yet): True when its tags and files are to be read.
+Without one, a scanner reads every repository but forks."""
+
+
+def wants_tags(repo: RepoSnapshot, select: SelectRepo | None) -> bool:
+    return select(repo) if select is not None else not repo.fork
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -49,11 +57,25 @@ class Scanner(Protocol):
     @property
     def usage(self) -> ApiUsage: ...
 
-    def scan_owners(self, owners: Sequence[Owner], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def scan_owners(
+        self,
+        owners: Sequence[Owner],
+        need_files: NeedFiles,
+        progress: Progress,
+        *,
+        select: SelectRepo | None = None,
+    ) -> ScanResult:
         """Every repository of each owner the token can see, with tags and the files needed."""
         ...
 
-    def scan_repos(self, full_names: Sequence[str], need_files: NeedFiles, progress: Progress) -> ScanResult:
+    def scan_repos(
+        self,
+        full_names: Sequence[str],
+        need_files: NeedFiles,
+        progress: Progress,
+        *,
+        select: SelectRepo | None = None,
+    ) -> ScanResult:
         """Just these repositories (`owner/name`), for a targeted rescan."""
         ...
 

@@ -130,6 +130,23 @@ def _arg_bool(node: FieldNode, name: str, variables: dict[str, Any], defaults: d
     return False
 
 
+def _included(node: Any, variables: dict[str, Any], defaults: dict[str, Any]) -> bool:
+    for directive in getattr(node, "directives", None) or ():
+        for arg in directive.arguments or ():
+            if arg.name.value != "if":
+                continue
+            value = arg.value
+            if isinstance(value, BooleanValueNode):
+                flag = bool(value.value)
+            elif isinstance(value, VariableNode):
+                flag = bool(variables.get(value.name.value, defaults.get(value.name.value)))
+            else:
+                continue
+            if (directive.name.value == "include" and not flag) or (directive.name.value == "skip" and flag):
+                return False
+    return True
+
+
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
@@ -159,6 +176,8 @@ def analyze(
         selection_set: SelectionSetNode, parent: GraphQLNamedType, multiplicity: int, seen: frozenset[str]
     ) -> None:
         for sel in selection_set.selections:
+            if not _included(sel, variables, defaults):
+                continue  # @include(if: false) / @skip(if: true): GitHub neither resolves nor charges it
             if isinstance(sel, FieldNode):
                 name = sel.name.value
                 fields = getattr(parent, "fields", None)
@@ -430,6 +449,19 @@ def _all_refs(repo: FakeRepo) -> list[tuple[str, str, FakeTag | None]]:
     return refs
 
 
+class TopicObj(GqlObject):
+    """A `RepositoryTopic` whose `topic` is itself: both only carry an id and the topic's name."""
+
+    typename = "RepositoryTopic"
+
+    def __init__(self, ctx: Context, name: str) -> None:
+        super().__init__(ctx)
+        self.fields = {"id": legacy_node_id("Topic", name), "name": name}
+
+    def gql_topic(self, info: Info) -> TopicObj:
+        return self
+
+
 class RepoObj(GqlObject):
     typename = "Repository"
 
@@ -458,6 +490,9 @@ class RepoObj(GqlObject):
             "url": repo.html_url,
             "visibility": "PRIVATE" if repo.private else "PUBLIC",
         }
+
+    def gql_repositoryTopics(self, info: Info, **args: Any) -> dict[str, Any]:  # noqa: N802
+        return connection(info, list(self.repo.topics), args, lambda t: TopicObj(self.ctx, t), "topic")
 
     def gql_owner(self, info: Info) -> OwnerObj:
         owner = self.ctx.gh.get_owner(self.repo.owner) or FakeOwner(self.repo.owner)
