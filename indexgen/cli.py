@@ -10,8 +10,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import __version__
+from . import __version__, actions
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError, redact
 from .progress import StreamProgress
@@ -21,8 +22,17 @@ from .versions import DEFAULT_TAG_PATTERN
 
 
 class _Formatter(logging.Formatter):
+    def __init__(self, in_actions: bool = False) -> None:
+        super().__init__()
+        self.in_actions = in_actions
+
     def format(self, record: logging.LogRecord) -> str:
         message = redact(record.getMessage())
+        if self.in_actions:  # warnings show on the run's page; no log line can start a command
+            if record.levelno >= logging.WARNING:
+                kind = "error" if record.levelno >= logging.ERROR else "warning"
+                return actions.workflow_command(kind, message)
+            return actions.escape_data(message)
         if record.levelno >= logging.ERROR:
             return f"error: {message}"
         if record.levelno >= logging.WARNING:
@@ -140,9 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: int) -> None:
+def _configure_logging(verbose: int, in_actions: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
+    handler.setFormatter(_Formatter(in_actions))
     logger = logging.getLogger("indexgen")
     logger.handlers[:] = [handler]
     logger.propagate = False
@@ -171,15 +181,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2
-    _configure_logging(args.verbose)
+    in_actions = actions.enabled(os.environ)
+    _configure_logging(args.verbose, in_actions)
     try:
         settings = settings_from(args, os.environ)
     except IndexgenError as exc:
+        if in_actions:
+            _fail_in_actions(str(exc))
         parser.exit(2, f"indexgen build: error: {exc}\n")
     progress = StreamProgress(sys.stderr, interval=15.0)
     try:
         outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:
+        if in_actions:
+            _fail_in_actions(str(exc))
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -187,7 +202,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted; the site is the previous one or the complete new one", file=sys.stderr)
         return 130
     print(summary(outcome))
+    if in_actions:
+        _finish_in_actions(outcome, settings.report)
     return 0
+
+
+def _fail_in_actions(message: str) -> None:
+    print(actions.workflow_command("error", message), file=sys.stderr)
+    actions.append_to(os.environ, "GITHUB_STEP_SUMMARY", actions.render_failure_summary(message))
+    actions.append_to(os.environ, "GITHUB_OUTPUT", actions.render_outputs({"changed": "false"}))
+
+
+def _finish_in_actions(outcome: BuildOutcome, report: Path | None) -> None:
+    index, changes = outcome.index, outcome.changes
+    outputs = {
+        "site": str(outcome.output.absolute()),
+        "projects": str(len(index.projects)),
+        "releases": str(index.release_count),
+        "changed": "true" if changes.pages_changed else "false",
+        "report": str(report.absolute()) if report else "",
+    }
+    actions.append_to(os.environ, "GITHUB_OUTPUT", actions.render_outputs(outputs))
+    text = actions.render_summary(index, changes, outcome.public, outcome.usage.summary())
+    actions.append_to(os.environ, "GITHUB_STEP_SUMMARY", text)
 
 
 if __name__ == "__main__":  # pragma: no cover
