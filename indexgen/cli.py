@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__, actions
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError, redact
+from .init import render_init_files, write_init_files
 from .progress import StreamProgress
 from .pypi import DEFAULT_PYPI_URL
 from .settings import settings_from
@@ -147,7 +148,32 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the dependency-confusion check against PyPI",
     )
     build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
+    init = commands.add_parser(
+        "init",
+        help="write the files of an index repository",
+        description="Write the publish workflow and README of an organisation's index repository into "
+        "DIR. Existing files are never overwritten.",
+    )
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="default: the current one")
+    init.add_argument(
+        "--owner",
+        action="append",
+        metavar="OWNER",
+        help="organisation to scan, user:LOGIN for a user (repeatable; default: the index "
+        "repository's owner)",
+    )
     return parser
+
+
+def _init(args: argparse.Namespace) -> int:
+    try:
+        written = write_init_files(Path(args.directory), render_init_files(args.owner or ()))
+    except (IndexgenError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
 
 
 def _configure_logging(verbose: int, in_actions: bool = False) -> None:
@@ -178,6 +204,8 @@ def summary(outcome: BuildOutcome) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "init":
+        return _init(args)
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2

@@ -136,3 +136,7 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
 def is_repo_name(value: str) -> bool:
     owner, _, name = value.partition("/")
     return bool(_LOGIN.match(owner) and _REPO_NAME.match(name))
+
+
+def is_login(value: str) -> bool:
+    return bool(_LOGIN.match(value))
