@@ -52,7 +52,7 @@ def escape_markdown(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    return f"`{redact(text)}`" if re.fullmatch(r"[A-Za-z0-9._/@-]*", text) else escape_markdown(text)
+    return f"`{redact(text)}`" if re.fullmatch(r"[A-Za-z0-9._/@+!~-]*", text) else escape_markdown(text)
 
 
 def _rows(rows: list[str], what: str) -> list[str]:
