@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .changes import Changes
+from .commands import BuildOutcome
 from .errors import redact
 from .models import Index
 
@@ -138,3 +139,25 @@ def append_to(environ: Mapping[str, str], variable: str, text: str) -> None:
     if path:
         with Path(path).open("a", encoding="utf-8") as file:
             file.write(text)
+
+
+def report_success(environ: Mapping[str, str], outcome: BuildOutcome, report: Path | None) -> None:
+    """The step outputs and the job summary of a build that published."""
+    index = outcome.index
+    outputs = {
+        "site": str(outcome.output.absolute()),
+        "projects": str(len(index.projects)),
+        "releases": str(index.release_count),
+        "changed": "true" if outcome.changes.pages_changed else "false",
+        "report": str(report.absolute()) if report else "",
+    }
+    append_to(environ, "GITHUB_OUTPUT", render_outputs(outputs))
+    summary = render_summary(index, outcome.changes, outcome.public, outcome.usage.summary())
+    append_to(environ, "GITHUB_STEP_SUMMARY", summary)
+
+
+def report_failure(environ: Mapping[str, str], message: str) -> str:
+    """Record a failed build (summary, `changed=false`) and return its `::error::` line to print."""
+    append_to(environ, "GITHUB_STEP_SUMMARY", render_failure_summary(message))
+    append_to(environ, "GITHUB_OUTPUT", render_outputs({"changed": "false"}))
+    return workflow_command("error", message)

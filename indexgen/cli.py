@@ -215,15 +215,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args, os.environ)
     except IndexgenError as exc:
         if in_actions:
-            _fail_in_actions(str(exc))
+            print(actions.report_failure(os.environ, str(exc)), file=sys.stderr)
+            return exc.exit_code
         parser.exit(2, f"indexgen build: error: {exc}\n")
     progress = StreamProgress(sys.stderr, interval=15.0)
     try:
         outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:
-        if in_actions:
-            _fail_in_actions(str(exc))
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        line = actions.report_failure(os.environ, str(exc)) if in_actions else f"error: {redact(str(exc))}"
+        print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         # The swap is atomic and defers signals: the site is the previous one or the whole new one.
@@ -231,28 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(summary(outcome))
     if in_actions:
-        _finish_in_actions(outcome, settings.report)
+        actions.report_success(os.environ, outcome, settings.report)
     return 0
-
-
-def _fail_in_actions(message: str) -> None:
-    print(actions.workflow_command("error", message), file=sys.stderr)
-    actions.append_to(os.environ, "GITHUB_STEP_SUMMARY", actions.render_failure_summary(message))
-    actions.append_to(os.environ, "GITHUB_OUTPUT", actions.render_outputs({"changed": "false"}))
-
-
-def _finish_in_actions(outcome: BuildOutcome, report: Path | None) -> None:
-    index, changes = outcome.index, outcome.changes
-    outputs = {
-        "site": str(outcome.output.absolute()),
-        "projects": str(len(index.projects)),
-        "releases": str(index.release_count),
-        "changed": "true" if changes.pages_changed else "false",
-        "report": str(report.absolute()) if report else "",
-    }
-    actions.append_to(os.environ, "GITHUB_OUTPUT", actions.render_outputs(outputs))
-    text = actions.render_summary(index, changes, outcome.public, outcome.usage.summary())
-    actions.append_to(os.environ, "GITHUB_STEP_SUMMARY", text)
 
 
 if __name__ == "__main__":  # pragma: no cover
