@@ -10,10 +10,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import __version__
+from . import __version__, actions
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError, redact
+from .init import render_init_files, write_init_files
 from .progress import StreamProgress
 from .pypi import DEFAULT_PYPI_URL
 from .settings import settings_from
@@ -21,8 +23,17 @@ from .versions import DEFAULT_TAG_PATTERN
 
 
 class _Formatter(logging.Formatter):
+    def __init__(self, in_actions: bool = False) -> None:
+        super().__init__()
+        self.in_actions = in_actions
+
     def format(self, record: logging.LogRecord) -> str:
         message = redact(record.getMessage())
+        if self.in_actions:  # warnings show on the run's page; no log line can start a command
+            if record.levelno >= logging.WARNING:
+                kind = "error" if record.levelno >= logging.ERROR else "warning"
+                return actions.workflow_command(kind, message)
+            return actions.escape_data(message)
         if record.levelno >= logging.ERROR:
             return f"error: {message}"
         if record.levelno >= logging.WARNING:
@@ -146,12 +157,37 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the dependency-confusion check against PyPI",
     )
     build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
+    init = commands.add_parser(
+        "init",
+        help="write the files of an index repository",
+        description="Write the publish workflow and README of an organisation's index repository into "
+        "DIR. Existing files are never overwritten.",
+    )
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="default: the current one")
+    init.add_argument(
+        "--owner",
+        action="append",
+        metavar="OWNER",
+        help="organisation to scan, user:LOGIN for a user (repeatable; default: the index "
+        "repository's owner)",
+    )
     return parser
 
 
-def _configure_logging(verbose: int) -> None:
+def _init(args: argparse.Namespace) -> int:
+    try:
+        written = write_init_files(Path(args.directory), render_init_files(args.owner or ()))
+    except (IndexgenError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _configure_logging(verbose: int, in_actions: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
+    handler.setFormatter(_Formatter(in_actions))
     logger = logging.getLogger("indexgen")
     logger.handlers[:] = [handler]
     logger.propagate = False
@@ -177,25 +213,34 @@ def summary(outcome: BuildOutcome) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "init":
+        return _init(args)
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2
-    _configure_logging(args.verbose)
+    in_actions = actions.enabled(os.environ)
+    _configure_logging(args.verbose, in_actions)
     try:
         settings = settings_from(args, os.environ)
     except IndexgenError as exc:
+        if in_actions:
+            print(actions.report_failure(os.environ, str(exc)), file=sys.stderr)
+            return exc.exit_code
         parser.exit(2, f"indexgen build: error: {exc}\n")
     progress = StreamProgress(sys.stderr, interval=15.0)
     try:
         outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        line = actions.report_failure(os.environ, str(exc)) if in_actions else f"error: {redact(str(exc))}"
+        print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         # The swap is atomic and defers signals: the site is the previous one or the whole new one.
         print("error: interrupted; the site is the previous one or the complete new one", file=sys.stderr)
         return 130
     print(summary(outcome))
+    if in_actions:
+        actions.report_success(os.environ, outcome, settings.report)
     return 0
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import BuildOptions, build_index
+from .changes import Changes, compare_builds, site_digest
 from .errors import ConfigError
 from .github.auth import Token, discover_token
 from .github.bulk import GraphQLScanner
@@ -36,25 +37,32 @@ class BuildOutcome:
     index: Index
     usage: ApiUsage
     output: Path
+    changes: Changes = field(default_factory=Changes)  # against the previous build's state
+    public: Mapping[str, str] = field(default_factory=dict)  # acknowledged PyPI twins: name → version
 
 
 def read_previous_state(settings: Settings) -> BuildState:
-    """The state of the previous build: in the output directory when a build left one there, else at
-    `--previous` (a directory or the deployed site's URL). Missing or unreadable: a cold build."""
+    """The state of the previous build: the newest (highest generation) of the one in the output
+    directory, where a build or the Actions cache left it, and the one at `--previous` (a directory or
+    the deployed site's URL, which a CDN may serve stale). Missing or unreadable: a cold build."""
     sources: list[tuple[str, Callable[[], bytes | None]]] = [
         (str(settings.output), lambda: _read_bytes(settings.output / STATE_FILE))
     ]
     if settings.previous:
         previous = settings.previous
         sources.append((previous, lambda: fetch_previous_state(previous, STATE_FILE)))
+    newest: BuildState | None = None
     for where, read in sources:
         raw = read()
         if raw is None:
             continue
         state = parse_state(raw)
-        if state is not None:
-            return state
-        log.warning("the build state in %s is unreadable: ignoring it", where)
+        if state is None:
+            log.warning("the build state in %s is unreadable: ignoring it", where)
+        elif newest is None or state.generation > newest.generation:
+            newest = state
+    if newest is not None:
+        return newest
     if settings.previous:
         log.warning(
             "no previous build state at %s: reading every tag's metadata, and the shrink and moved-tag "
@@ -163,11 +171,22 @@ def run_build(
     public = _check_public_names(settings, index)
 
     files = render_site(index, settings.site_url, public)
-    files[STATE_FILE] = dump_state(scan.repos, metadata, published_versions(index))
+    digest = site_digest(files, frozenset({STATE_FILE}))
+    published = published_versions(index)
+    changes = compare_builds(
+        previous.published,
+        published,
+        previous_digest=previous.digest,
+        current_digest=digest,
+        first_build=previous.empty,
+    )
+    # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
+    generation = previous.generation + (1 if changes.pages_changed else 0)
+    files[STATE_FILE] = dump_state(scan.repos, metadata, published, generation=generation, digest=digest)
     write_site(settings.output, files)
     if settings.report:
         write_file(settings.report, render_json(report_data(index, public, config_report(settings))))
-    return BuildOutcome(index, scanner.usage, settings.output)
+    return BuildOutcome(index, scanner.usage, settings.output, changes, public)
 
 
 def _log_findings(index: Index) -> None:

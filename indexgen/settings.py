@@ -182,6 +182,13 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Pat
     problems += [f"--repo takes OWNER/NAME, not {r[:80]!r}" for r in repos if not is_repo_name(r)]
     if not owners and not repos:
         problems.append("name at least one --org or --user to scan (or `owners` in indexgen.toml)")
+    # With owners named, --repo must be one of theirs: in a workflow it may come from an untrusted event.
+    logins = {o.login.lower() for o in owners}
+    problems += [
+        f"--repo {r[:80]!r} is not under the scanned owners ({', '.join(sorted(logins))})"
+        for r in repos
+        if logins and is_repo_name(r) and r.partition("/")[0].lower() not in logins
+    ]
 
     api_url = _check_url(
         str(pick.pick("api_url", args.api_url, DEFAULT_API_URL, "GITHUB_API_URL")), "the API URL", problems

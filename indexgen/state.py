@@ -3,6 +3,10 @@
 `indexgen-state.json` holds, per repository, its snapshot and tags → commit, and per commit SHA the
 parsed metadata or the reason it made no release. A commit's content never changes, so its entry
 never goes stale. A missing, unreadable or foreign state is simply no state: a cold build.
+
+It also holds the digest of the pages the build published and a generation number that grows by one
+each time those pages change: of several copies of the state (the Actions cache, a Pages copy that the
+CDN still serves from before the last deployment), the one with the highest generation is the newest.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapsh
 
 STATE_FORMAT = 1
 _COMMIT = re.compile(r"[0-9a-f]{40}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class BuildState:
     repos: Mapping[str, RepoSnapshot] = field(default_factory=dict)  # full name → snapshot with tags
     commits: Mapping[str, MetadataResult] = field(default_factory=dict)  # commit SHA → metadata result
     published: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # project → version → commit
+    generation: int = 0  # grows by one whenever the published pages change
+    digest: str = ""  # sha256 of the published pages (everything but the state), "" when unknown
 
     @property
     def empty(self) -> bool:
@@ -80,6 +87,9 @@ def dump_state(
     repos: Sequence[RepoSnapshot],
     commits: Mapping[str, MetadataResult],
     published: Mapping[str, Mapping[str, str]],
+    *,
+    generation: int = 0,
+    digest: str = "",
 ) -> bytes:
     """The state as deterministic JSON bytes (sorted keys, no timestamps).
 
@@ -99,6 +109,8 @@ def dump_state(
         # Only commits that some current tag points to: the state never grows without bound.
         "commits": {sha: _metadata_to_json(commits[sha]) for sha in sorted(used) if sha in commits},
         "published": {name: dict(sorted(versions.items())) for name, versions in sorted(published.items())},
+        "generation": generation,
+        "digest": digest,
     }
     return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
@@ -115,6 +127,10 @@ def parse_state(raw: bytes | str) -> BuildState | None:
             str(name): {str(v): str(c) for v, c in versions.items() if _COMMIT.fullmatch(str(c))}
             for name, versions in data.get("published", {}).items()
         }
-        return BuildState(repos, commits, published)
+        generation = data.get("generation", 0)
+        digest = data.get("digest", "")
+        if type(generation) is not int or generation < 0 or not isinstance(digest, str):
+            return None
+        return BuildState(repos, commits, published, generation, digest if _DIGEST.fullmatch(digest) else "")
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
