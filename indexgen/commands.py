@@ -25,7 +25,7 @@ from .render import render_json, render_site, report_data
 from .settings import Settings
 from .state import BuildState, dump_state, parse_state
 from .versions import parse_tag_version
-from .write import STATE_FILE, recover_interrupted_swap, write_file, write_site
+from .write import STATE_FILE, recover_interrupted_swap, stage_file, write_site
 
 log = logging.getLogger("indexgen")
 
@@ -141,9 +141,17 @@ def run_build(
 
     files = render_site(index, settings.site_url, public)
     files[STATE_FILE] = dump_state(scan.repos, metadata, published_versions(index))
-    write_site(settings.output, files)
-    if settings.report:
-        write_file(settings.report, render_json(report_data(index, public)))
+    # The report is written in full before the swap, so that a report that cannot be written leaves
+    # the previous site untouched, and put in place only once the new site is.
+    report = stage_file(settings.report, render_json(report_data(index, public))) if settings.report else None
+    try:
+        write_site(settings.output, files)
+    except BaseException:
+        if report is not None:
+            report.discard()
+        raise
+    if report is not None:
+        report.commit()
     return BuildOutcome(index, scanner.usage, settings.output)
 
 
