@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import BuildOptions, build_index
+from .build import BuildOptions, build_index, with_skips
 from .errors import ConfigError
 from .github.auth import Token, discover_token
 from .github.bulk import GraphQLScanner
@@ -107,7 +107,7 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
     rescanned = scanner.scan_repos(settings.repos, need_files, progress)
     fresh = {r.full_name.lower(): r for r in rescanned.repos}
     kept = [r for name, r in sorted(previous.repos.items()) if name.lower() not in fresh]
-    return ScanResult((*kept, *rescanned.repos), rescanned.files)
+    return ScanResult((*kept, *rescanned.repos), rescanned.files, rescanned.skipped)
 
 
 def run_build(
@@ -132,7 +132,7 @@ def run_build(
         link_style=settings.link_style,
         accept_moved=settings.accept_moved,
     )
-    index = build_index(scan.repos, metadata, options, previous.published)
+    index = with_skips(build_index(scan.repos, metadata, options, previous.published), scan.skipped)
     _log_findings(index)
 
     if not settings.allow_shrink:
