@@ -5,7 +5,7 @@ End-to-end tests run by default; `pytest -m "not e2e"` leaves them out.
 
 import pytest
 
-pytest_plugins = ["tests.e2e.fixtures", "tests.e2e.tools"]
+pytest_plugins = ["tests.e2e.fixtures", "tests.e2e.tools", "tests.githubschema"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
