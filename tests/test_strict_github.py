@@ -23,6 +23,7 @@ from tests.test_reliability import (
     ORG,
     TOKEN,
     add_many_tags_repo,
+    add_release,
     assert_clean_failure,
     indexgen_against,
     leftovers,
@@ -210,3 +211,31 @@ def test_the_fake_cannot_build_an_empty_repository_with_tags() -> None:
         FakeRepo(ORG, "void", empty=True, tags=[FakeTag("v1", fake_sha("x"))])
     with pytest.raises(ValueError, match="lightweight"):
         FakeTag("v1", fake_sha("x"), depth=2)
+
+
+def test_repo_rescan_with_the_rest_scanner(tmp_path: Path) -> None:
+    """`--repo OWNER/NAME --scanner rest`: the one repository is read again, the others come from the
+    previous build's state unchanged."""
+    with indexgen_against(lambda gh: synthetic_org(ORG, 4, 2, gh=gh), tmp_path / "home", NO_PYPI) as indexgen:
+        site = tmp_path / "site"
+        assert indexgen.build(site, scanner="rest").returncode == 0
+        before = snapshot(site)
+        commit = add_release(indexgen.gh, "pkg-0001", "7.0.0")
+        add_release(indexgen.gh, "pkg-0002", "7.0.0")  # not rescanned: must not appear
+        indexgen.gh.reset_counters()
+        run = indexgen.build(site, "--repo", f"{ORG}/pkg-0001", scanner="rest")
+        assert run.returncode == 0, run.describe()
+        assert all("/pkg-0001" in r.path for r in indexgen.gh.log if "/repos/" in r.path), indexgen.gh.log
+        after = snapshot(site)
+        assert f"@{commit}#egg=pkg-0001-7.0.0".encode() in after["simple/pkg-0001/index.html"]
+        assert b"7.0.0" not in after["simple/pkg-0002/index.html"]
+        for page in (
+            "simple/pkg-0000/index.html",
+            "simple/pkg-0002/index.html",
+            "simple/pkg-0003/index.html",
+        ):
+            assert after[page] == before[page]
+        run = indexgen.build(site, "--repo", f"{ORG}/nope", scanner="rest")
+        error = assert_clean_failure(run, 1)
+        assert f"{ORG}/nope" in error, error
+        assert snapshot(site) == after
