@@ -115,3 +115,22 @@ def test_a_report_that_cannot_be_written_fails_before_the_site_changes(scene: Ki
     assert sorted(p.name for p in site.parent.iterdir()) == sorted(
         ["site", "blocker" if where == "parent-is-a-file" else "reports"]
     )
+
+
+def test_a_failing_second_rename_puts_the_previous_site_back(scene: KillScene) -> None:
+    """The two-rename fallback: when moving the new site in fails after the previous one was moved
+    aside, the previous one is moved back and the build fails cleanly."""
+    site = scene.fresh_site("second-rename-fails")
+    done = build_with_write_fault(scene.indexgen, site, {"two_renames": True, "fail_rename": 2})
+    assert any(m.startswith("EXDEV at rename #2") for m in done.marks), done.marks
+    error = assert_clean_failure(done.run, 1)
+    assert "Invalid cross-device link" in error, error
+    assert site_state(scene, site) == "old"
+    assert leftovers(site) == []
+
+
+def test_the_published_site_is_world_readable(scene: KillScene) -> None:
+    """The staging directory is created private (mkdtemp: 0700); the site must not stay so."""
+    site = scene.fresh_site("mode")
+    assert scene.indexgen.build(site).returncode == 0
+    assert stat.S_IMODE(site.stat().st_mode) == 0o755

@@ -14,6 +14,7 @@ Keys of the JSON object:
   - "rename": just after the `nth` rename of an `.indexgen-*` path by write.py;
   - "write": before the `nth` file is written into the staging directory.
 - `two_renames`: true makes `_exchange` report "unsupported", forcing the two-rename fallback.
+- `fail_rename`: the n-th rename of an `.indexgen-*` path fails (EXDEV) instead of happening.
 - `enospc_at`: the n-th file written into the staging directory fails with ENOSPC (a full disk).
 - `readonly`: a directory in which creating the staging directory fails with EROFS.
 - `marker`: the file the lines go to.
@@ -77,6 +78,10 @@ def _install(spec: dict[str, Any]) -> None:
             return getattr(real_os, name)
 
         def rename(self, src: Any, dst: Any) -> None:
+            if ".indexgen-" in f"{src}{dst}" and spec.get("fail_rename") == Os.renames + 1:
+                Os.renames += 1
+                _mark(spec, f"EXDEV at rename #{Os.renames}: {pathlib.Path(src).name}")
+                raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(dst))
             real_os.rename(src, dst)
             if ".indexgen-" in f"{src}{dst}":
                 Os.renames += 1
