@@ -116,9 +116,11 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
         os.chmod(staging, 0o755)
         with _deferred_signals() as received:
             _swap(staging, output)
-    except OSError as exc:
+    except BaseException as exc:  # a write error, or Ctrl-C before the swap: no staging left behind
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(str(output), exc.strerror or str(exc)) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(str(output), exc.strerror or str(exc)) from exc
+        raise
     if received:
         raise InterruptedAfterWrite(received[0])
 

@@ -675,6 +675,21 @@ def test_a_signal_in_the_swap_completes_it_then_exits_128_plus_n_without_the_rep
     small_scene.assert_next_build_recovers(site)
 
 
+def test_ctrl_c_while_writing_before_the_swap_exits_130_and_leaves_the_old_site(
+    small_scene: KillScene,
+) -> None:
+    site = small_scene.fresh_site("SIGINT-staging")
+    report = site.parent / "report.json"
+    fault = {"at": "write", "nth": 3, "signal": "SIGINT"}
+    done = build_with_write_fault(small_scene.indexgen, site, fault, "--report", str(report))
+    assert "sending SIGINT before writing staged file #3" in done.marks, done.marks  # then KeyboardInterrupt
+    error = assert_clean_failure(done.run, 130)
+    assert "interrupted" in error, error
+    assert site_state(small_scene, site) == "old"
+    assert leftovers(site) == [] and not report.exists()
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".report")] == []
+
+
 @pytest.mark.parametrize(
     ("fault", "sent_mark", "expected", "left"),
     [
