@@ -211,6 +211,7 @@ def toml_text(value: str) -> str:
 
 
 SPECIFIER = st.sampled_from([">=3.8", ">=3.9,<4", "~=3.10", "!=3.0.*,>=2.7"])
+ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")  # what would end or break an ini line
 HOSTILE = st.lists(st.one_of(NASTY, st.text(max_size=8)), min_size=1, max_size=6).map("".join)
 
 
@@ -235,10 +236,14 @@ def release_files(draw: st.DrawFn) -> tuple[str, SourceFiles, str | None]:
         lines.append(f"requires-python = {toml_text(requires)}")
         files = SourceFiles(pyproject_toml="\n".join(lines) + "\n")
     elif kind == "setup.cfg":
-        flat = {k: v.replace("\n", " ").replace("\r", " ") for k, v in (("name", name), ("summary", summary))}
+        # One ini line each: no control characters nor other line breaks (a NUL makes it binary).
+        flat = {
+            k: re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", " ", v)
+            for k, v in (("name", name), ("summary", summary))
+        }
         cfg = f"[metadata]\nname = {flat['name']}\ndescription = {flat['summary']}\n"
-        cfg += "" if mode == "dynamic" else f"version = {version.replace(chr(10), ' ')}\n"
-        cfg += f"[options]\npython_requires = {requires.replace(chr(10), ' ')}\n"
+        cfg += "" if mode == "dynamic" else f"version = {ONE_LINE.sub(' ', version)}\n"
+        cfg += f"[options]\npython_requires = {ONE_LINE.sub(' ', requires)}\n"
         files = SourceFiles(setup_cfg=cfg, setup_py="from setuptools import setup\nsetup()\n")
         good_name = good_name and flat["name"].strip() == name
         mode = "hostile" if mode == "dynamic" else mode  # setup.cfg without a version: not a dynamic one
