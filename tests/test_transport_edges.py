@@ -178,3 +178,80 @@ def test_graphql_secondary_limit_in_a_200_answer_is_waited_for_then_retried() ->
     with pytest.raises(OwnerNotFound):
         make_scanner(sleeps, max_wait=30).scan_owners([ACME], lambda tag: True, NoProgress())
     assert sleeps == [30]
+
+
+# -- GraphQL: tags without a usable commit -----------------------------------------------------------
+
+
+def tag(typename: str, oid: str, target: dict[str, object] | None = None) -> dict[str, object]:
+    node: dict[str, object] = {"__typename": typename, "oid": oid}
+    if typename == "Commit":
+        node["id"] = "C_" + oid
+    if target is not None:
+        node["target"] = target
+    return node
+
+
+@pytest.mark.parametrize(
+    ("target", "peeled"),
+    [
+        (tag("Commit", A), (A, "C_" + A)),
+        (tag("Tag", "1" * 40, tag("Commit", A)), (A, "C_" + A)),
+        (tag("Tag", "1" * 40, tag("Tag", "2" * 40, tag("Commit", A))), (A, "C_" + A)),
+        (
+            tag("Tag", "1" * 40, tag("Tag", "2" * 40, tag("Tag", "3" * 40))),  # the query stops here
+            "a chain of more than 2 annotated tags: its commit is not followed",
+        ),
+        (tag("Tree", "4" * 40), "the tag points to a tree 444444444444, not a commit"),
+        (tag("Tag", "1" * 40, tag("Blob", "5" * 40)), "the tag points to a blob 555555555555, not a commit"),
+        (None, "the tag points to no object"),
+    ],
+    ids=["commit", "annotated", "two-levels", "three-levels", "tree", "blob-behind-tag", "null"],
+)
+def test_peel_follows_two_annotated_tags_and_says_why_else(
+    target: dict[str, object] | None, peeled: object
+) -> None:
+    from indexgen.github.bulk import _peel
+
+    assert _peel(target) == peeled
+
+
+@responses.activate
+def test_graphql_gone_commits_skip_their_tags_and_other_errors_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.payloads import owner_page, refs_json, repo_node
+
+    refs = refs_json(
+        [("v1.0", tag("Commit", A)), ("v2.0", tag("Commit", "b" * 40)), ("v3.0", tag("Tree", "c" * 40))]
+    )
+    page = owner_page("acme", [repo_node("acme", "utils", refs)])
+    gone = {
+        "data": {
+            "a": [None, {"oid": "b" * 40, "pyproject": None, "setupCfg": None, "setupPy": None}],
+            "b": [],
+        },
+        "errors": [
+            {
+                "type": "NOT_FOUND",
+                "path": ["a", 0],
+                "message": f"Could not resolve to a node with the global id of 'C_{A}'",
+            }
+        ],
+    }
+    serve(lambda op, v: page if op == "OwnerRepositories" else gone)
+    result = make_scanner().scan_owners([ACME], lambda t: True, NoProgress())
+    (repo,) = result.repos
+    assert repo.tags == (TagRef("v2.0", "b" * 40),)
+    assert [(s.tag, s.reason.split(" (")[0]) for s in result.skipped] == [
+        ("v3.0", "the tag points to a tree cccccccccccc, not a commit"),
+        ("v1.0", f"commit {A[:12]} is gone"),
+    ]
+    assert set(result.files) == {"b" * 40}
+
+    # Any other error in the answer is not taken for a gone commit: the query fails.
+    responses.reset()
+    other = {**gone, "errors": [{"type": "FORBIDDEN", "path": ["a", 0], "message": "no"}]}
+    serve(lambda op, v: page if op == "OwnerRepositories" else other)
+    with pytest.raises(ApiError, match="FORBIDDEN"):
+        make_scanner().scan_owners([ACME], lambda t: True, NoProgress())
