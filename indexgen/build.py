@@ -7,6 +7,7 @@ with its reason, never an exception and never silence.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -312,3 +313,12 @@ def _unused_rules(
             if name not in versions
         ]
     return warnings
+
+
+def with_skips(index: Index, skips: Iterable[Skip]) -> Index:
+    """`index` with the tags the scan itself could not offer (no commit behind them) among its skips."""
+    extra = tuple(skips)
+    if not extra:
+        return index
+    skipped = sorted((*index.skipped, *extra), key=lambda s: (s.repository.lower(), s.tag or "", s.reason))
+    return dataclasses.replace(index, skipped=tuple(skipped))

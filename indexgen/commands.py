@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildOptions, build_index
+from .build import BuildOptions, build_index, with_skips
 from .changes import Changes, compare_builds, site_digest
 from .errors import ConfigError
 from .github.auth import Token, discover_token
@@ -27,7 +27,7 @@ from .rules import repository_exclusion
 from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
 from .versions import parse_tag_version
-from .write import STATE_FILE, recover_interrupted_swap, write_file, write_site
+from .write import STATE_FILE, recover_interrupted_swap, stage_file, write_site
 
 log = logging.getLogger("indexgen")
 
@@ -134,7 +134,7 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
     rescanned = scanner.scan_repos(settings.repos, need_files, progress, select=select)
     fresh = {r.full_name.lower(): r for r in rescanned.repos}
     kept = [r for name, r in sorted(previous.repos.items()) if name.lower() not in fresh]
-    return ScanResult((*kept, *rescanned.repos), rescanned.files)
+    return ScanResult((*kept, *rescanned.repos), rescanned.files, rescanned.skipped)
 
 
 def run_build(
@@ -163,7 +163,7 @@ def run_build(
         names=settings.names,
         min_version=settings.min_version,
     )
-    index = build_index(scan.repos, metadata, options, previous.published)
+    index = with_skips(build_index(scan.repos, metadata, options, previous.published), scan.skipped)
     _log_findings(index)
 
     if not settings.allow_shrink:
@@ -183,9 +183,21 @@ def run_build(
     # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
     generation = previous.generation + (1 if changes.pages_changed else 0)
     files[STATE_FILE] = dump_state(scan.repos, metadata, published, generation=generation, digest=digest)
-    write_site(settings.output, files)
-    if settings.report:
-        write_file(settings.report, render_json(report_data(index, public, config_report(settings))))
+    # The report is written in full before the swap, so that a report that cannot be written leaves
+    # the previous site untouched, and put in place only once the new site is.
+    report = (
+        stage_file(settings.report, render_json(report_data(index, public, config_report(settings))))
+        if settings.report
+        else None
+    )
+    try:
+        write_site(settings.output, files)
+    except BaseException:
+        if report is not None:
+            report.discard()
+        raise
+    if report is not None:
+        report.commit()
     return BuildOutcome(index, scanner.usage, settings.output, changes, public)
 
 

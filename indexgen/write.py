@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import shutil
 import signal
@@ -115,9 +116,11 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
         os.chmod(staging, 0o755)
         with _deferred_signals() as received:
             _swap(staging, output)
-    except OSError as exc:
+    except BaseException as exc:  # a write error, or Ctrl-C before the swap: no staging left behind
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(str(output), exc.strerror or str(exc)) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(str(output), exc.strerror or str(exc)) from exc
+        raise
     if received:
         raise InterruptedAfterWrite(received[0])
 
@@ -157,17 +160,40 @@ def _swap(staging: Path, output: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write one file atomically (temporary file in the same directory, then `os.replace`)."""
+@dataclass(frozen=True)
+class StagedFile:
+    """A file written next to its place but not yet in it: `commit` puts it there, `discard` drops
+    it. Lets the report be written in full before the site is swapped, and dropped if the swap is
+    interrupted, so that a failure writing it leaves the previous site untouched."""
+
+    temp: Path
+    path: Path
+
+    def commit(self) -> None:
+        try:
+            os.replace(self.temp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(str(self.path), exc.strerror or str(exc)) from exc
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.temp)
+
+
+def stage_file(path: Path, data: bytes) -> StagedFile:
+    """Write `data` to a temporary file in `path`'s directory, ready to replace `path`."""
     temp = None
     try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(temp, path)
     except OSError as exc:
         if temp:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         raise OutputError(str(path), exc.strerror or str(exc)) from exc
+    return StagedFile(Path(temp), path)

@@ -25,7 +25,6 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
-    build_schema,
     parse,
     validate,
 )
@@ -42,7 +41,6 @@ from tests.fakegithub import (
 )
 from tests.fakegithub.graphql_api import SCHEMA_PATH, analyze, get_schema
 
-REAL_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "github" / "schema.graphql"
 TOKEN = "ghp_fake_token"
 ORG = "acme"
 
@@ -780,17 +778,15 @@ def test_graphql_cost_matches_githubs_formula(server: FakeGitHubServer) -> None:
     assert gh.graphql_points == 61
 
 
-def test_cost_analysis_on_githubs_documented_example() -> None:
-    if not REAL_SCHEMA.exists():
-        pytest.skip(f"GitHub's published schema is not at {REAL_SCHEMA}")
+def test_cost_analysis_on_githubs_documented_example(github_schema: GraphQLSchema) -> None:
     query = """query { viewer { login repositories(first: 100) { edges { node { id
         issues(first: 50) { edges { node { id
           labels(first: 60) { edges { node { id name } } } } } } } } } } }"""
-    analysis = analyze(real_schema(), parse(query), None, {})
+    analysis = analyze(github_schema, parse(query), None, {})
     assert analysis.requests == 5101 and analysis.cost == 51  # the docs' worked example
     simple = """query { viewer { repositories(first: 50) { edges { repository:node { name
         issues(first: 10) { totalCount edges { node { title bodyHTML } } } } } } } }"""
-    assert analyze(real_schema(), parse(simple), None, {}).nodes == 550
+    assert analyze(github_schema, parse(simple), None, {}).nodes == 550
 
 
 def test_reset_counters(server: FakeGitHubServer) -> None:
@@ -803,21 +799,10 @@ def test_reset_counters(server: FakeGitHubServer) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ schema
-_REAL: list[GraphQLSchema] = []
 
 
-def real_schema() -> GraphQLSchema:
-    if not _REAL:
-        _REAL.append(
-            build_schema(REAL_SCHEMA.read_text(encoding="utf-8"), assume_valid=True, assume_valid_sdl=True)
-        )
-    return _REAL[0]
-
-
-def test_subset_schema_matches_githubs() -> None:
-    if not REAL_SCHEMA.exists():
-        pytest.skip(f"GitHub's published schema is not at {REAL_SCHEMA}")
-    real = real_schema()
+def test_subset_schema_matches_githubs(github_schema: GraphQLSchema) -> None:
+    real = github_schema
     subset = get_schema()
     problems: list[str] = []
     for name, sub_type in subset.type_map.items():
@@ -866,10 +851,8 @@ def test_subset_schema_matches_githubs() -> None:
 @pytest.mark.parametrize(
     "query", [REPOS_QUERY, REFS_QUERY, OBJECT_QUERY, NODES_QUERY], ids=["repos", "refs", "object", "nodes"]
 )
-def test_test_queries_are_valid_for_github(query: str) -> None:
-    if not REAL_SCHEMA.exists():
-        pytest.skip(f"GitHub's published schema is not at {REAL_SCHEMA}")
-    assert validate(real_schema(), parse(query)) == []
+def test_test_queries_are_valid_for_github(github_schema: GraphQLSchema, query: str) -> None:
+    assert validate(github_schema, parse(query)) == []
 
 
 # ------------------------------------------------------------------------------------------------ loading

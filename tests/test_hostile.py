@@ -3,23 +3,23 @@ hold, the build never crashes and every page is HTML that pip parses into exactl
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import markupsafe
-import pytest
+import pip._internal.index.collector as pip_collector
+import pip._internal.index.package_finder as pip_finder
+import pip._internal.models.target_python as pip_target
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from indexgen.build import build_index
 from indexgen.github.scanner import relevant_files
 from indexgen.metadata import parse_metadata
-from indexgen.models import RepoSnapshot, SourceFiles, TagRef
+from indexgen.models import MetadataProblem, RepoSnapshot, SourceFiles, TagRef
 from indexgen.render import render_site
-
-pip_collector = pytest.importorskip("pip._internal.index.collector")
-pip_finder = pytest.importorskip("pip._internal.index.package_finder")
-pip_target = pytest.importorskip("pip._internal.models.target_python")
 
 NASTY = st.sampled_from(
     [
@@ -205,11 +205,85 @@ def test_any_input_renders_pages_pip_parses_into_exactly_our_releases(
         assert str(markupsafe.escape(project.description)) in browse
 
 
+def toml_text(value: str) -> str:
+    """A TOML basic string holding any text: every control character, quote and backslash escaped."""
+    return '"' + re.sub(r'[\x00-\x1f\x7f"\\]', lambda m: f"\\u{ord(m.group()):04x}", value) + '"'
+
+
+SPECIFIER = st.sampled_from([">=3.8", ">=3.9,<4", "~=3.10", "!=3.0.*,>=2.7"])
+ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")  # what would end or break an ini line
+HOSTILE = st.lists(st.one_of(NASTY, st.text(max_size=8)), min_size=1, max_size=6).map("".join)
+
+
+@st.composite
+def release_files(draw: st.DrawFn) -> tuple[str, SourceFiles, str | None]:
+    """A release tag and structurally valid metadata files for it (a `[project]` table, a setup.cfg
+    `[metadata]` section with a setup.py shim, or a static `setup()` call) whose values are hostile
+    text or good. Returns the tag, the files and the project name that must then be published (None
+    when a value is hostile enough that a skip is just as right)."""
+    tag = draw(VALID_TAG)
+    good_name = draw(st.booleans())
+    name = draw(VALID_NAME) if good_name else draw(HOSTILE)
+    mode = draw(st.sampled_from(["dynamic", "same", "hostile"]))
+    version = tag.lstrip("v") if mode == "same" else draw(HOSTILE)
+    good_requires = draw(st.booleans())
+    requires = draw(SPECIFIER) if good_requires else draw(HOSTILE)
+    summary = draw(HOSTILE)  # free text: it must be escaped wherever it appears, never refused
+    kind = draw(st.sampled_from(["pyproject", "setup.cfg", "setup.py"]))
+    if kind == "pyproject":
+        lines = ["[project]", f"name = {toml_text(name)}", f"description = {toml_text(summary)}"]
+        lines.append('dynamic = ["version"]' if mode == "dynamic" else f"version = {toml_text(version)}")
+        lines.append(f"requires-python = {toml_text(requires)}")
+        files = SourceFiles(pyproject_toml="\n".join(lines) + "\n")
+    elif kind == "setup.cfg":
+        # One ini line each: no control characters nor other line breaks (a NUL makes it binary).
+        flat = {
+            k: re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", " ", v)
+            for k, v in (("name", name), ("summary", summary))
+        }
+        cfg = f"[metadata]\nname = {flat['name']}\ndescription = {flat['summary']}\n"
+        cfg += "" if mode == "dynamic" else f"version = {ONE_LINE.sub(' ', version)}\n"
+        cfg += f"[options]\npython_requires = {ONE_LINE.sub(' ', requires)}\n"
+        files = SourceFiles(setup_cfg=cfg, setup_py="from setuptools import setup\nsetup()\n")
+        good_name = good_name and flat["name"].strip() == name
+        mode = "hostile" if mode == "dynamic" else mode  # setup.cfg without a version: not a dynamic one
+    else:
+        version_arg = "" if mode == "dynamic" else f", version={version!r}"
+        call = f"setup(name={name!r}{version_arg}, python_requires={requires!r}, description={summary!r})"
+        files = SourceFiles(setup_py=f"from setuptools import setup\n{call}\n")
+        mode = "hostile" if mode == "dynamic" else mode
+    must = good_name and good_requires and mode in ("dynamic", "same")
+    return tag, files, canonicalize_name(name) if must else None
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.none() | st.text(), st.none() | st.text(), st.none() | st.text())
-def test_metadata_parsing_never_raises_and_reasons_are_one_line(
-    pyproject: str | None, cfg: str | None, py: str | None
+@given(release_files(), HOSTILE)
+def test_structured_metadata_with_hostile_values_publishes_or_skips_with_one_line(
+    drawn: tuple[str, SourceFiles, str | None], description: str
 ) -> None:
-    result = parse_metadata(SourceFiles(pyproject, cfg, py))
-    if hasattr(result, "reason"):
-        assert "\n" not in result.reason and len(result.reason) < 400
+    """Whole metadata files as real projects write them, with hostile values: good values are
+    published (the page pip parses holds the release), hostile ones are skipped with a one-line
+    reason, and nothing hostile reaches a page unescaped."""
+    tag, files, must_publish = drawn
+    sha = "a" * 40
+    result = parse_metadata(relevant_files(files))
+    if isinstance(result, MetadataProblem):
+        assert "\n" not in result.reason and "\r" not in result.reason and len(result.reason) < 400
+    repo = RepoSnapshot(
+        "acme/proj", "https://github.com/acme/proj.git", "https://github.com/acme/proj", "2020-01-01T00:00:00Z",
+        description=description, tags=(TagRef(tag, sha),),
+    )  # fmt: skip
+    index = build_index([repo], {sha: result})
+    event(f"published: {bool(index.projects)}")
+    if must_publish is not None:
+        assert [p.name for p in index.projects] == [must_publish], (files, result, index.skipped)
+    site = render_site(index)
+    for project in index.projects:
+        (link,) = pip_links(site[f"simple/{project.name}/index.html"], project.name)
+        assert link.egg_fragment == f"{project.name}-{project.releases[0].version}"
+        assert project.releases[0].version == str(Version(tag.lstrip("v")))
+    for data in site.values():
+        parser = Page()
+        parser.feed(data.decode("utf-8"))
+        assert "script" not in parser.tags
+    assert len(index.projects) + len(index.skipped) == 1

@@ -590,38 +590,35 @@ def test_killed_from_outside_mid_scan_or_mid_write(tmp_path: Path) -> None:
             scene.assert_next_build_recovers(site)
 
 
-# A real `indexgen build` that signals itself at an exact point of the write phase: an audit hook
-# (PEP 578) counts events on write.py's `.indexgen-*` paths — `open` of a file in the staging
-# directory, `os.rename` of the swap (first site → retired, then staging → site) — and sends the
-# signal at the n-th.
-KILL_AT_EVENT = """
-import os, sys
-event, nth, signum = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-del sys.argv[1:4]
-seen = 0
-def hook(name, args):
-    global seen
-    if name == event and any(".indexgen-" in str(a) for a in args[:2]):
-        seen += 1
-        if seen == nth:
-            os.kill(os.getpid(), signum)
-sys.addaudithook(hook)
-from indexgen.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
+# A real `indexgen build` that signals itself at an exact point of the write phase. The test hook in
+# tests/writefaults (a `sitecustomize` on the subprocess's PYTHONPATH) wraps write.py's `_swap`,
+# `_exchange` and renames, sends the signal there and writes what it did to a marker file, so each test
+# knows its signal was delivered, and where.
+WRITE_FAULTS = Path(__file__).parent / "writefaults"
 
 
-def build_killed_at(indexgen: Indexgen, site: Path, event: str, nth: int, signum: int) -> CliRun:
-    done = subprocess.run(
-        [sys.executable, "-c", KILL_AT_EVENT, event, str(nth), str(int(signum)), *indexgen.args(site)],
-        env=indexgen.env(),
-        cwd=indexgen.home,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return CliRun((event, str(nth), signal.Signals(signum).name), done.returncode, done.stdout, done.stderr)
+@dataclasses.dataclass(frozen=True)
+class FaultRun:
+    run: CliRun
+    marks: list[str]  # what the hook did, in order
+
+
+def build_with_write_fault(
+    indexgen: Indexgen,
+    site: Path,
+    fault: Mapping[str, Any],
+    *extra: str,
+    scanner: str = "auto",
+    marker_dir: Path | None = None,
+) -> FaultRun:
+    marker_dir = marker_dir or site.parent
+    marker = marker_dir / f"fault-{len(list(marker_dir.glob('fault-*')))}.log"
+    spec = {**fault, "marker": str(marker)}
+    pythonpath = os.pathsep.join(p for p in (str(WRITE_FAULTS), os.environ.get("PYTHONPATH", "")) if p)
+    env = indexgen.env({"PYTHONPATH": pythonpath, "INDEXGEN_TESTS_WRITE_FAULT": json.dumps(spec)})
+    run = indexgen.build(site, *extra, scanner=scanner, env=env, timeout=60)
+    marks = marker.read_text(encoding="utf-8").splitlines() if marker.exists() else []
+    return FaultRun(run, marks)
 
 
 @pytest.fixture(scope="module")
@@ -630,40 +627,123 @@ def small_scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KillScene]
         yield scene
 
 
-@pytest.mark.parametrize(
-    ("event", "nth", "signum", "expected"),
-    [
-        ("open", 3, signal.SIGTERM, "old"),  # writing the third file of the staging directory
-        ("open", 3, signal.SIGKILL, "old"),
-        ("os.rename", 1, signal.SIGTERM, "new"),  # held until both renames are done
-        ("os.rename", 1, signal.SIGINT, "new"),  # Ctrl-C in the swap, held alike
-        ("os.rename", 2, signal.SIGKILL, "old or new"),  # between the renames: nothing can hold SIGKILL
-    ],
-    ids=["SIGTERM-staging", "SIGKILL-staging", "SIGTERM-swap", "SIGINT-swap", "SIGKILL-between-renames"],
-)
-def test_a_signal_at_each_step_of_the_write_leaves_a_whole_site(
-    small_scene: KillScene, event: str, nth: int, signum: int, expected: str
-) -> None:
-    """Deterministic kills inside write.py. A build that died leaves the old site or the complete new
-    one (never a partial or missing site); a build that exits non-zero left the old site; one that
-    exits 0 published the new one. The next build cleans up and publishes."""
-    name = f"{event}-{nth}-{signal.Signals(signum).name}"
-    site = small_scene.fresh_site(name)
-    run = build_killed_at(small_scene.indexgen, site, event, nth, signum)
+def site_state(scene: KillScene, site: Path) -> str:
     after = snapshot(site) if site.exists() else None
-    state = {None: "missing", _key(small_scene.old): "old", _key(small_scene.new): "new"}.get(
-        _key(after), "partial"
-    )
-    print(
-        f"\n[{event}#{nth} {signal.Signals(signum).name}] exit {run.returncode}, site {state}, "
-        f"left {leftovers(site)}, stderr {run.stderr.strip()!r}"
-    )
-    assert state in expected.split(" or "), f"the site is {state} after the signal\n{run.describe()}"
-    if run.returncode == 0:
-        assert state == "new", run.describe()
-    elif run.returncode > 0:
-        assert state == "old", f"exit {run.returncode} but the site was replaced\n{run.describe()}"
-        assert_clean_failure(run)
+    return {None: "missing", _key(scene.old): "old", _key(scene.new): "new"}.get(_key(after), "partial")
+
+
+@pytest.mark.parametrize(
+    ("fault", "sent_mark"),
+    [
+        ({"at": "swap", "signal": "SIGTERM"}, "sent SIGTERM at the start of the swap"),
+        ({"at": "exchange", "signal": "SIGINT"}, "sent SIGINT after renameat2"),
+        ({"at": "exchange", "signal": "SIGHUP"}, "sent SIGHUP after renameat2"),
+        (
+            {"at": "rename", "nth": 1, "signal": "SIGTERM", "two_renames": True},
+            "sent SIGTERM after rename #1",
+        ),
+        ({"at": "rename", "nth": 1, "signal": "SIGINT", "two_renames": True}, "sent SIGINT after rename #1"),
+    ],
+    ids=[
+        "SIGTERM-swap-start",
+        "SIGINT-renameat2",
+        "SIGHUP-renameat2",
+        "SIGTERM-between-renames",
+        "SIGINT-between-renames",
+    ],
+)
+def test_a_signal_in_the_swap_completes_it_then_exits_128_plus_n_without_the_report(
+    small_scene: KillScene, fault: dict[str, Any], sent_mark: str
+) -> None:
+    """README, exit codes: a signal that arrives while the new site is being swapped in is held until
+    the swap is complete; then the build exits 128+N with one `error:` line, the site is the complete
+    new one, and the report is not written. On the atomic renameat2 path and on the two-rename path."""
+    signum = getattr(signal, fault["signal"])
+    site = small_scene.fresh_site("-".join(str(v) for v in fault.values()))
+    report = site.parent / "report.json"
+    done = build_with_write_fault(small_scene.indexgen, site, fault, "--report", str(report))
+    assert sent_mark in done.marks, (done.marks, done.run.describe())  # the signal was delivered ...
+    two = bool(fault.get("two_renames"))
+    assert ("renameat2 refused: two renames" in done.marks) is two, done.marks  # ... on this path
+    assert ("renameat2 exchanged: True" in done.marks) is not two, done.marks
+    assert done.marks[-1] == "swap of site done", done.marks  # ... inside the swap, which completed
+    error = assert_clean_failure(done.run, 128 + signum)
+    assert f"interrupted ({fault['signal']})" in error, error
+    assert site_state(small_scene, site) == "new"
+    assert not report.exists(), "the report must not be written after an interrupted swap"
+    assert leftovers(site) == []
+    small_scene.assert_next_build_recovers(site)
+
+
+def test_ctrl_c_while_writing_before_the_swap_exits_130_and_leaves_the_old_site(
+    small_scene: KillScene,
+) -> None:
+    site = small_scene.fresh_site("SIGINT-staging")
+    report = site.parent / "report.json"
+    fault = {"at": "write", "nth": 3, "signal": "SIGINT"}
+    done = build_with_write_fault(small_scene.indexgen, site, fault, "--report", str(report))
+    assert "sending SIGINT before writing staged file #3" in done.marks, done.marks  # then KeyboardInterrupt
+    error = assert_clean_failure(done.run, 130)
+    assert "interrupted" in error, error
+    assert site_state(small_scene, site) == "old"
+    assert leftovers(site) == [] and not report.exists()
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".report")] == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "sent_mark", "expected", "left"),
+    [
+        (
+            {"at": "write", "nth": 3, "signal": "SIGTERM"},
+            "sending SIGTERM before writing staged file #3",
+            "old",
+            ["new"],
+        ),
+        (
+            {"at": "write", "nth": 3, "signal": "SIGKILL"},
+            "sending SIGKILL before writing staged file #3",
+            "old",
+            ["new"],
+        ),
+        ({"at": "swap", "signal": "SIGKILL"}, "sending SIGKILL at the start of the swap", "old", ["new"]),
+        ({"at": "exchange", "signal": "SIGKILL"}, "sending SIGKILL after renameat2", "new", ["new"]),
+        (
+            {"at": "rename", "nth": 1, "signal": "SIGKILL", "two_renames": True},
+            "sending SIGKILL after rename #1",
+            "missing",
+            ["new", "old"],
+        ),
+        (
+            {"at": "rename", "nth": 2, "signal": "SIGKILL", "two_renames": True},
+            "sending SIGKILL after rename #2",
+            "new",
+            ["old"],
+        ),
+    ],
+    ids=[
+        "SIGTERM-staging",
+        "SIGKILL-staging",
+        "SIGKILL-swap-start",
+        "SIGKILL-renameat2",
+        "SIGKILL-between-renames",
+        "SIGKILL-after-renames",
+    ],
+)
+def test_a_build_killed_while_writing_is_repaired_by_the_next_build(
+    small_scene: KillScene, fault: dict[str, Any], sent_mark: str, expected: str, left: list[str]
+) -> None:
+    """A signal the writer cannot hold (SIGKILL; SIGTERM before the swap) kills the build where it
+    is. With renameat2 the site is then the old or the complete new one. Killed between the two
+    renames of the fallback the site is missing, the previous one set aside: the next build puts it
+    back before reading its state, then publishes, and removes every leftover."""
+    signum = getattr(signal, fault["signal"])
+    site = small_scene.fresh_site("-".join(str(v) for v in fault.values()))
+    done = build_with_write_fault(small_scene.indexgen, site, fault)
+    assert sent_mark in done.marks, (done.marks, done.run.describe())
+    assert done.run.returncode == -signum, done.run.describe()
+    assert site_state(small_scene, site) == expected, (done.marks, leftovers(site))
+    kinds = sorted({name.removeprefix(f"{TEMP_PREFIX}site-").split("-")[0] for name in leftovers(site)})
+    assert kinds == left, leftovers(site)
     small_scene.assert_next_build_recovers(site)
 
 
@@ -673,14 +753,17 @@ def _key(files: Mapping[str, bytes] | None) -> tuple[tuple[str, bytes], ...] | N
 
 def test_a_build_after_a_kill_in_the_swap_still_keeps_published_commits(tmp_path: Path) -> None:
     """Published versions are immutable: a moved tag keeps its published commit. That rests on the
-    previous build's state in the site. A build SIGKILLed in the swap (between its two renames, if
-    there are two) must not leave the next build without that state."""
+    previous build's state in the site. A build SIGKILLed between the two renames of the swap (the
+    site set aside, nothing in its place) must not leave the next build without that state."""
     with indexgen_against(small_world, tmp_path / "home") as indexgen:
         site = tmp_path / "out" / "site"
         assert indexgen.build(site).returncode == 0
         published = commit_of(site, "pkg-0001", "1.1.0")
         moved = move_tag(indexgen.gh, "pkg-0001", "v1.1.0", "1.1.0")
-        build_killed_at(indexgen, site, "os.rename", 2, signal.SIGKILL)
+        fault = {"at": "rename", "nth": 1, "signal": "SIGKILL", "two_renames": True}
+        done = build_with_write_fault(indexgen, site, fault)
+        assert "sending SIGKILL after rename #1" in done.marks, done.marks
+        assert done.run.returncode == -signal.SIGKILL and not site.exists(), done.run.describe()
         run = indexgen.build(site)
         assert run.returncode == 0, run.describe()
         assert commit_of(site, "pkg-0001", "1.1.0") == published, (

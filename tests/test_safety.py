@@ -86,10 +86,20 @@ def index_of(**projects: int):  # type: ignore[no-untyped-def]
         ({"a": 10, "b": 10}, {"a": 10, "b": 8}, False),  # 10 % exactly: allowed
         ({"a": 10, "b": 10}, {"a": 10, "b": 7}, True),  # 15 %
         ({"a": 10, "b": 10}, {"a": 10}, True),  # a project vanished
+        ({"a": 20, "b": 1}, {"a": 20}, True),  # a project vanished, with under 10 % of the releases
         ({"a": 10, "b": 10}, {}, True),  # a token that lost access
         ({}, {"a": 1}, False),  # first build
     ],
-    ids=["same", "grows", "ten-percent", "fifteen-percent", "project-lost", "emptied", "first-build"],
+    ids=[
+        "same",
+        "grows",
+        "ten-percent",
+        "fifteen-percent",
+        "project-lost",
+        "small-project-lost",
+        "emptied",
+        "first-build",
+    ],
 )
 def test_shrink_guard(before: dict[str, int], after: dict[str, int], refused: bool) -> None:
     if refused:

@@ -258,12 +258,20 @@ def test_build_link_rejects(clone_url: str, commit: str, subdirectory: str, mess
 
 # --- pip reads the links back (pip's own parsing, the version installed in the dev venv) -------------
 
-pip_link = pytest.importorskip("pip._internal.models.link")
-pip_finder = pytest.importorskip("pip._internal.index.package_finder")
-pip_collector = pytest.importorskip("pip._internal.index.collector")
-pip_git = pytest.importorskip("pip._internal.vcs.git")
-pip_target = pytest.importorskip("pip._internal.models.target_python")
-pip_version = Version(pytest.importorskip("pip").__version__)
+# pip is a test dependency pinned to >= 26.0 (pyproject.toml): these tests run, never skip.
+import pip  # noqa: E402
+import pip._internal.exceptions as pip_exceptions  # noqa: E402
+import pip._internal.index.collector as pip_collector  # noqa: E402
+import pip._internal.index.package_finder as pip_finder  # noqa: E402
+import pip._internal.models.link as pip_link  # noqa: E402
+import pip._internal.models.target_python as pip_target  # noqa: E402
+import pip._internal.vcs.git as pip_git  # noqa: E402
+
+pip_version = Version(pip.__version__)
+
+
+def test_the_pip_these_tests_read_links_with_is_the_pinned_one() -> None:
+    assert pip_version >= Version("26.0"), f"pip {pip_version}: install the test extra (pip>=26.0)"
 
 
 def _pip_parse_page(href: str, project: str) -> Any:  # a pip Link
@@ -321,13 +329,11 @@ def test_pip_recovers_a_quoted_clone_url() -> None:
     assert link.egg_fragment == "acme-1.0"
 
 
-@pytest.mark.skipif(pip_version < Version("26.0"), reason="pip < 26 only warns about a bad egg fragment")
 @pytest.mark.parametrize("version", ["1!2", "1.0+local"], ids=["epoch", "local"])
 def test_pip_rejects_what_we_refuse_to_write(version: str) -> None:
     """The premise of LOCAL_VERSION / EPOCH_VERSION: pip >= 26 refuses such a fragment outright."""
     naive = f"git+{CLONE}@{SHA}#egg=acme-utils-{Version(version)}"
-    invalid_egg_fragment = pytest.importorskip("pip._internal.exceptions").InvalidEggFragment
-    with pytest.raises(invalid_egg_fragment):
+    with pytest.raises(pip_exceptions.InvalidEggFragment):
         pip_link.Link(naive).egg_fragment  # noqa: B018
     with pytest.raises(ValueError):
         egg_fragment("acme-utils", Version(version))

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..errors import OwnerNotFound
 from ..metadata import MAX_FILE_BYTES
-from ..models import Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
-from .graphql import GraphQLClient
+from ..models import Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
+from .graphql import GraphQLClient, GraphQLErrors
 from .http import ApiUsage
 from .scanner import NeedFiles, Progress, ScanResult, SelectRepo, relevant_files, usable_text, wants_tags
 
@@ -28,13 +28,22 @@ FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
 
 
-def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | None:
-    """(commit oid, commit node id) behind a tag ref's target, through up to two annotated tags."""
+MAX_TAG_CHAIN = 2  # annotated tag objects the query follows to the commit (fragments.graphql `Peeled`)
+
+
+def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | str:
+    """(commit oid, commit node id) behind a tag ref's target, through up to MAX_TAG_CHAIN annotated
+    tags; else why there is no commit. `Tag.target` is any `GitObject`: a tree or a blob too."""
     while target:
-        if target.get("__typename") == "Commit":
+        kind = str(target.get("__typename") or "object")
+        if kind == "Commit":
             return str(target["oid"]), str(target.get("id") or "")
-        target = target.get("target") if target.get("__typename") == "Tag" else None
-    return None
+        if kind != "Tag":
+            return f"the tag points to a {kind.lower()} {str(target.get('oid') or '')[:12]}, not a commit"
+        if "target" not in target:
+            return f"a chain of more than {MAX_TAG_CHAIN} annotated tags: its commit is not followed"
+        target = target["target"]
+    return "the tag points to no object"
 
 
 def _kind_word(kind: OwnerKind) -> str:
@@ -107,6 +116,7 @@ class GraphQLScanner:
         wanted: dict[str, str],
         need_files: NeedFiles,
         select: SelectRepo | None,
+        skipped: list[Skip],
     ) -> RepoSnapshot:
         full_name = str(node["nameWithOwner"])
         url = str(node["url"])
@@ -133,8 +143,8 @@ class GraphQLScanner:
         tags = []
         for ref in ref_nodes:
             peeled = _peel(ref.get("target"))
-            if peeled is None:
-                log.debug("%s: tag %s does not point to a commit", full_name, ref.get("name"))
+            if isinstance(peeled, str):
+                skipped.append(Skip(full_name, str(ref["name"]), peeled))
                 continue
             tag = TagRef(str(ref["name"]), peeled[0])
             tags.append(tag)
@@ -171,20 +181,47 @@ class GraphQLScanner:
 
     # -- metadata files ----------------------------------------------------------------------------
 
-    def _read_files(self, wanted: Mapping[str, str], progress: Progress) -> dict[str, SourceFiles]:
+    def _read_files(
+        self, wanted: Mapping[str, str], progress: Progress
+    ) -> tuple[dict[str, SourceFiles], set[str]]:
+        """The files at the wanted commits, and the node IDs of commits that are gone."""
         files: dict[str, SourceFiles] = {}
+        gone: set[str] = set()
         ids = sorted(node_id for node_id in wanted.values() if node_id)
         per_query = NODES_MAX * len(FILES_SLOTS)
         for batch in _chunks(ids, per_query):
-            slots = list(_chunks(batch, NODES_MAX))
-            variables = {slot: list(slots[i]) if i < len(slots) else [] for i, slot in enumerate(FILES_SLOTS)}
-            data = self._client.query("commit_files", variables)
+            slots = [list(chunk) for chunk in _chunks(batch, NODES_MAX)]
+            variables = {slot: slots[i] if i < len(slots) else [] for i, slot in enumerate(FILES_SLOTS)}
+            # A commit force-pushed away since its tag was listed: its entry is null, with a NOT_FOUND
+            # error at its path. Its tags are skipped; the other commits of the batch are used.
+            data = self._client.query("commit_files", variables, allow=_only_missing_nodes)
             for slot in FILES_SLOTS:
-                for commit in data.get(slot) or []:
+                answer = data.get(slot) or []
+                for j, node_id in enumerate(variables[slot]):
+                    commit = answer[j] if j < len(answer) else None
                     if commit and commit.get("oid"):
                         files[str(commit["oid"])] = files_of(commit)
+                    else:
+                        gone.add(node_id)
             progress.advance(files=len(batch))
-        return files
+        return files, gone
+
+    @staticmethod
+    def _without_gone(
+        repos: Sequence[RepoSnapshot], wanted: Mapping[str, str], gone: set[str], skipped: list[Skip]
+    ) -> tuple[RepoSnapshot, ...]:
+        """The repositories without the tags whose commit is gone, each skipped with its reason."""
+        if not gone:
+            return tuple(repos)
+        lost = {sha for sha, node_id in wanted.items() if node_id in gone}
+        kept: list[RepoSnapshot] = []
+        for repo in repos:
+            for tag in repo.tags:
+                if tag.commit in lost:
+                    reason = f"commit {tag.commit[:12]} is gone (force-pushed away?) since the tag was listed"
+                    skipped.append(Skip(repo.full_name, tag.name, reason))
+            kept.append(dataclasses.replace(repo, tags=tuple(t for t in repo.tags if t.commit not in lost)))
+        return tuple(kept)
 
     # -- the scans ---------------------------------------------------------------------------------
 
@@ -198,6 +235,7 @@ class GraphQLScanner:
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
+        skipped: list[Skip] = []
         for owner in owners:
             started = False
             for connection in self._owner_pages(owner):
@@ -205,12 +243,12 @@ class GraphQLScanner:
                     progress.start(owner.login, int(connection.get("totalCount") or 0))
                     started = True
                 for node in connection.get("nodes") or []:
-                    repo = self._snapshot(node, wanted, need_files, select)
+                    repo = self._snapshot(node, wanted, need_files, select, skipped)
                     repos.append(repo)
                     progress.advance(repos=1, tags=len(repo.tags))
-        files = self._read_files(wanted, progress)
+        files, gone = self._read_files(wanted, progress)
         progress.finish()
-        return ScanResult(tuple(repos), files)
+        return ScanResult(self._without_gone(repos, wanted, gone, skipped), files, tuple(skipped))
 
     def scan_repos(
         self,
@@ -222,6 +260,7 @@ class GraphQLScanner:
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
+        skipped: list[Skip] = []
         progress.start(", ".join(full_names), len(full_names))
         for full_name in full_names:
             owner, name = full_name.split("/", 1)
@@ -233,8 +272,17 @@ class GraphQLScanner:
             node = data.get("repository")
             if not node:
                 raise OwnerNotFound(full_name, "repository")
-            repos.append(self._snapshot(node, wanted, need_files, select))
+            repos.append(self._snapshot(node, wanted, need_files, select, skipped))
             progress.advance(repos=1, tags=len(repos[-1].tags))
-        files = self._read_files(wanted, progress)
+        files, gone = self._read_files(wanted, progress)
         progress.finish()
-        return ScanResult(tuple(repos), files)
+        return ScanResult(self._without_gone(repos, wanted, gone, skipped), files, tuple(skipped))
+
+
+def _only_missing_nodes(exc: GraphQLErrors) -> bool:
+    """True when every error is a lookup of `nodes(ids:)` that found nothing (`NOT_FOUND` at
+    `[slot, index]`): the answer's other entries are good."""
+    return all(
+        e.get("type") == "NOT_FOUND" and len(e.get("path") or []) == 2 and e["path"][0] in FILES_SLOTS
+        for e in exc.errors
+    )

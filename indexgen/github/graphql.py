@@ -25,7 +25,7 @@ from github.GithubException import GithubException, RateLimitExceededException
 from .. import __version__
 from ..errors import ApiError, RateLimited, TokenRejected
 from .auth import Token
-from .http import ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
+from .http import SECONDARY_RATE_WAIT, ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,12 @@ class GraphQLErrors(Exception):
         return bool(self.types() & _RATE_LIMIT_TYPES) or any(
             e.get("code") == "graphql_rate_limit" for e in self.errors
         )
+
+    @property
+    def secondary_limited(self) -> bool:
+        """GitHub's secondary limit answered as 200 with the message in `errors` (docs: "a 200 or 403
+        response and an error message"); untyped, so told apart by its wording."""
+        return any("secondary rate limit" in str(e.get("message", "")).lower() for e in self.errors)
 
     @property
     def transient(self) -> bool:
@@ -147,6 +153,10 @@ class GraphQLClient:
         try:
             body = response.json()
         except ValueError as exc:
+            if response.status_code in (403, 429) and not response.content:
+                # The retry policy read this body to find a rate-limit message, retried, and gave up:
+                # only a rate limit it may not wait for any longer ends that way.
+                raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
             raise ApiError(response.status_code, f"GraphQL query {name}", "the answer was not JSON") from exc
         if not isinstance(body, dict):
             raise ApiError(response.status_code, f"GraphQL query {name}", "unexpected answer")
@@ -181,6 +191,13 @@ class GraphQLClient:
                     if last:
                         raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
                     self._wait_for_reset(response)
+                    continue
+                if exc.secondary_limited:
+                    if last:
+                        raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
+                    wait = min(SECONDARY_RATE_WAIT, self._max_wait)
+                    log.warning("GitHub GraphQL secondary rate limit: waiting %.0f s before retrying", wait)
+                    self._sleep(wait)
                     continue
                 if last or not exc.transient:
                     raise ApiError(response.status_code, f"GraphQL query {name}", str(exc)) from exc

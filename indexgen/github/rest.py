@@ -97,7 +97,10 @@ class RestScanner:
             raise TokenRejected(self._token.source if self._token else "no token") from exc
         except GithubException as exc:
             limited = isinstance(exc, RateLimitExceededException)
-            if limited or is_rate_limit(exc.status, github_message(exc)):
+            # An empty 403/429: the retry policy read the body for a rate-limit message, retried and
+            # gave up (urllib3 then returns the response whose body was consumed).
+            consumed = exc.status in (403, 429) and not exc.data
+            if limited or consumed or is_rate_limit(exc.status, github_message(exc)):
                 reset = reset_epoch(exc.headers) or float(self._gh.requester.rate_limiting_resettime) or None
                 raise RateLimited("REST", reset) from exc
             raise ApiError(exc.status, where, github_message(exc)) from exc

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..metadata import pyproject_decides
-from ..models import Owner, RepoSnapshot, SourceFiles, TagRef
+from ..models import Owner, RepoSnapshot, Skip, SourceFiles, TagRef
 from .http import ApiUsage
 
 NeedFiles = Callable[[TagRef], bool]
@@ -32,6 +32,9 @@ def wants_tags(repo: RepoSnapshot, select: SelectRepo | None) -> bool:
 class ScanResult:
     repos: tuple[RepoSnapshot, ...]
     files: Mapping[str, SourceFiles] = field(default_factory=dict)  # commit SHA → files at its root
+    # Tags the scan found but cannot offer as a commit (a tag on a tree, a commit that is gone), with
+    # their reasons; they are not in `repos`.
+    skipped: tuple[Skip, ...] = ()
 
 
 class Progress(Protocol):

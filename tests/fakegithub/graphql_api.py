@@ -86,6 +86,9 @@ def schema_sdl(type_name: str) -> str:
     return print_type(get_schema().type_map[type_name])
 
 
+NODES_LIMIT = 100  # `nodes(ids:)`: more IDs are an ARGUMENT_LIMIT error, measured on github.com
+
+
 class GitHubGraphQLError(GraphQLError):
     """A resolver error carrying GitHub's error ``type`` (moved to the top level when formatted)."""
 
@@ -576,6 +579,8 @@ class RefObj(GqlObject):
     def gql_target(self, info: Info) -> GqlObject:
         if self.tag is not None and self.tag.annotated:
             return TagObj(self.ctx, self.repo, self.tag)
+        if self.tag is not None:
+            return tag_end(self.ctx, self.repo, self.tag)
         return CommitObj(self.ctx, self.repo, self.commit)
 
 
@@ -639,13 +644,29 @@ class CommitObj(_GitObj):
 class TagObj(_GitObj):
     typename = "Tag"
 
-    def __init__(self, ctx: Context, repo: FakeRepo, tag: FakeTag) -> None:
-        super().__init__(ctx, repo, tag.object_sha, tag.commit, "Tag")
-        self.tag = tag
+    def __init__(self, ctx: Context, repo: FakeRepo, tag: FakeTag, level: int = 1) -> None:
+        super().__init__(ctx, repo, tag.level_sha(level), tag.commit, "Tag")
+        self.tag, self.level = tag, level
         self.fields.update({"name": tag.name, "message": tag.message or f"Release {tag.name}\n"})
 
-    def gql_target(self, info: Info) -> CommitObj:
-        return CommitObj(self.ctx, self.repo, self.tag.commit)
+    def gql_target(self, info: Info) -> GqlObject:
+        """`Tag.target` is any `GitObject`: the next tag object of a chain, or what the chain ends at."""
+        if self.level < self.tag.depth:
+            return TagObj(self.ctx, self.repo, self.tag, self.level + 1)
+        return tag_end(self.ctx, self.repo, self.tag)
+
+
+def tag_end(ctx: Context, repo: FakeRepo, tag: FakeTag) -> GqlObject:
+    """The object a tag finally points at: a commit, or a tree or a blob of that id."""
+    if tag.target_type == "commit":
+        return CommitObj(ctx, repo, tag.commit)
+    end: _GitObj = (
+        TreeObj(ctx, repo, tag.commit, "")
+        if tag.target_type == "tree"
+        else BlobObj(ctx, repo, tag.commit, b"")
+    )
+    end.fields["oid"] = tag.commit
+    return end
 
 
 class BlobObj(_GitObj):
@@ -833,6 +854,11 @@ class QueryRoot(GqlObject):
         return None if self._dry() else self._node(id)
 
     def gql_nodes(self, info: Info, ids: list[str]) -> list[Any]:
+        if len(ids) > NODES_LIMIT:  # GitHub answers this error alone, without `data` (see run_query)
+            raise GitHubGraphQLError(
+                "ARGUMENT_LIMIT",
+                f"You may not provide more than {NODES_LIMIT} node ids; you provided {len(ids)}.",
+            )
         if self._dry():
             return [None] * len(ids)
         out: list[Any] = []
@@ -1026,6 +1052,8 @@ def run_query(
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
         answer["errors"] = [format_error(e) for e in result.errors]
+        if any(e.get("type") == "ARGUMENT_LIMIT" for e in answer["errors"]):
+            del answer["data"]
     return GraphQLOutcome(200, answer, charge, headers)
 
 

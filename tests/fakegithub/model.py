@@ -66,6 +66,20 @@ class FakeTag:
     annotated: bool = False
     tag_sha: str | None = None
     message: str | None = None
+    #: Tag objects in the chain for an annotated tag (a tag of a tag of …); git allows any depth.
+    depth: int = 1
+    #: What the chain ends at: a "commit", or a "tree" or "blob" (then ``commit`` is that object's id).
+    target_type: str = "commit"
+
+    def __post_init__(self) -> None:
+        if self.target_type not in ("commit", "tree", "blob") or self.depth < 1:
+            raise ValueError(f"impossible tag {self.name}: {self.depth} levels to a {self.target_type}")
+        if self.depth > 1 and not self.annotated:
+            raise ValueError(f"a lightweight tag ({self.name}) points at one object, not a chain")
+
+    def level_sha(self, level: int) -> str:
+        """The id of the `level`-th tag object of the chain (1: the one the ref points at)."""
+        return self.object_sha if level == 1 else fake_sha("tag-object", self.name, self.commit, str(level))
 
     @property
     def object_sha(self) -> str:
@@ -103,7 +117,13 @@ class FakeRepo:
     #: ``committedDate`` per commit sha; missing commits use ``pushed_at``.
     commit_dates: MutableMapping[str, str] = field(default_factory=dict)
 
+    #: Commits that are gone (force-pushed away and collected) although a tag listing still names them:
+    #: looking them up answers "not found".
+    vanished: set[str] = field(default_factory=set)
+
     def __post_init__(self) -> None:
+        if self.empty and (self.tags or self.files or self.head):
+            raise ValueError(f"{self.owner}/{self.name}: an empty repository has no commits, tags or files")
         if not self.id:
             self.id = stable_id("repo", self.owner.lower(), self.name.lower())
         if not self.html_url:
@@ -155,11 +175,11 @@ class FakeRepo:
         return [] if self.empty else list(self.tags)
 
     def known_commit(self, sha: str) -> bool:
-        if self.empty:
+        if self.empty or sha in self.vanished:
             return False
         if sha == self.head_commit() or sha in self.files:
             return True
-        return any(t.commit == sha for t in self.tags)
+        return any(t.commit == sha and t.target_type == "commit" for t in self.tags)
 
     def resolve_commit(self, rev: str) -> str | None:
         """Resolve a revision (sha, abbreviated sha, tag, branch, ``HEAD``, ``refs/...``) to a commit."""
@@ -184,7 +204,7 @@ class FakeRepo:
         head = self.head_commit()
         if head:
             yield head
-        yield from (t.commit for t in self.tags)
+        yield from (t.commit for t in self.tags if t.target_type == "commit")
         yield from self.files.keys()
 
     def files_at(self, commit: str) -> MutableMapping[str, bytes]:
@@ -258,8 +278,8 @@ class SecondaryLimit:
     """A pending secondary-rate-limit injection (``count`` more answers)."""
 
     count: int
-    status: int = 403
-    retry_after: int = 60
+    status: int = 403  # GraphQL also answers 200 with the message in `errors`
+    retry_after: int | None = 60  # None: no Retry-After header (clients should wait a minute)
     resource: Resource | None = None
 
 
@@ -459,7 +479,12 @@ class FakeGitHub:
             self._exhaust_after[resource] = requests
 
     def inject_secondary_limit(
-        self, count: int = 1, *, status: int = 403, retry_after: int = 60, resource: Resource | None = None
+        self,
+        count: int = 1,
+        *,
+        status: int = 403,
+        retry_after: int | None = 60,
+        resource: Resource | None = None,
     ) -> None:
         """Answer the next ``count`` requests (of ``resource``, or any) with a secondary rate limit."""
         with self.lock:

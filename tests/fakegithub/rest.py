@@ -413,6 +413,7 @@ def list_tags(req: RestRequest, repo: FakeRepo) -> RestResponse:
             "node_id": legacy_node_id("Ref", f"{repo.id}:refs/tags/{t.name}"),
         }
         for t in sorted(repo.live_tags(), key=lambda t: version_key(t.name), reverse=True)
+        if t.target_type == "commit"  # unverified: a tag on a tree or blob has no commit to name
     ]
     return _paged(req, items, f"/repositories/{repo.id}/tags")
 

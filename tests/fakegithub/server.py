@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from . import graphql_api, rest
-from .model import FakeGitHub, FaultKind, RateBucket, Resource, TokenInfo
+from .model import FakeGitHub, FaultKind, RateBucket, Resource, SecondaryLimit, TokenInfo
 
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 SECONDARY_MESSAGE = (
@@ -146,6 +146,10 @@ def _rate_headers(bucket: RateBucket | tuple[int, int, int], resource: Resource)
         "X-RateLimit-Used": str(used),
         "X-RateLimit-Resource": resource,
     }
+
+
+def _retry_after(secondary: SecondaryLimit) -> dict[str, str]:
+    return {} if secondary.retry_after is None else {"Retry-After": str(secondary.retry_after)}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -289,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "message": SECONDARY_MESSAGE.format(request_id=request_id),
                 "documentation_url": RATE_DOCS + "#about-secondary-rate-limits",
             }
-            self._send_json(secondary.status, body, {**common, "Retry-After": str(secondary.retry_after)})
+            self._send_json(secondary.status, body, {**common, **_retry_after(secondary)})
             return
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         req = rest.RestRequest(
@@ -402,7 +406,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "rate-limits-and-node-limits-for-the-graphql-api#secondary-rate-limits",
                 "message": SECONDARY_MESSAGE.format(request_id=request_id),
             }
-            self._send_json(secondary.status, body, {**common, "Retry-After": str(secondary.retry_after)})
+            if secondary.status == 200:  # docs: "you will receive a 200 or 403 response and an error message"
+                body = {"errors": [{"message": body["message"]}]}
+            self._send_json(secondary.status, body, {**common, **_retry_after(secondary)})
             return
         try:
             payload = json.loads(raw_body.decode() or "null")

@@ -1,0 +1,126 @@
+"""write.py's corners that the end-to-end tests do not reach, called directly: the swap on systems
+without renameat2, from a thread where signals cannot be deferred, and the staged report."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from indexgen import write
+from indexgen.errors import OutputError
+
+
+def site_files(version: str) -> dict[str, bytes]:
+    return {"simple/index.html": version.encode(), "simple/p/index.html": b"p" + version.encode()}
+
+
+def test_without_renameat2_the_swap_is_two_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output = tmp_path / "site"
+    write.write_site(output, site_files("1"))
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    assert write._exchange(tmp_path, output) is False
+    write.write_site(output, site_files("2"))
+    assert (output / "simple/index.html").read_bytes() == b"2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_libc_without_renameat2_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoRenameat2:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(ctypes, "CDLL", NoRenameat2)
+    assert write._exchange(tmp_path / "a", tmp_path / "b") is False
+
+
+def test_renameat2_errors(tmp_path: Path) -> None:
+    """EINVAL (here: a directory exchanged with its own child) means "cannot": fall back. Any other
+    error is the swap's error."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert write._exchange(tmp_path / "a", tmp_path / "a" / "b") is False
+    with pytest.raises(OSError) as caught:
+        write._exchange(tmp_path / "missing", tmp_path / "a")
+    assert caught.value.errno == errno.ENOENT
+
+
+def test_an_output_that_is_a_file_is_not_a_site(tmp_path: Path) -> None:
+    (tmp_path / "site").write_text("a file")
+    assert write.looks_like_site(tmp_path / "site") is False
+    with pytest.raises(OutputError, match="does not look like an indexgen site"):
+        write.write_site(tmp_path / "site", site_files("1"))
+    assert (tmp_path / "site").read_text() == "a file"
+
+
+def test_a_directory_of_dotfiles_only_or_with_a_state_file_is_a_site(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / ".gitignore").write_text("*\n")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / write.STATE_FILE).write_text("{}")
+    (tmp_path / "b" / "other").write_text("x")
+    assert write.looks_like_site(tmp_path / "a") and write.looks_like_site(tmp_path / "b")
+
+
+def test_from_a_thread_the_site_is_written_without_deferring_signals(tmp_path: Path) -> None:
+    """Signal handlers can be set only in the main thread, and signals arrive only there."""
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            write.write_site(tmp_path / "site", site_files("1"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    before = signal.getsignal(signal.SIGTERM)
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert errors == [] and (tmp_path / "site/simple/index.html").read_bytes() == b"1"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_signal_in_the_swap_is_held_then_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_swap = write._swap
+
+    def swap(staging: Path, output: Path) -> None:
+        signal.raise_signal(signal.SIGTERM)
+        real_swap(staging, output)
+
+    monkeypatch.setattr(write, "_swap", swap)
+    with pytest.raises(write.InterruptedAfterWrite) as caught:
+        write.write_site(tmp_path / "site", site_files("1"))
+    assert caught.value.exit_code == 128 + signal.SIGTERM
+    assert str(caught.value) == "interrupted (SIGTERM) just after the new site was written"
+    assert (tmp_path / "site/simple/index.html").read_bytes() == b"1"
+
+
+def test_a_staged_file_that_cannot_be_put_in_place_is_dropped(tmp_path: Path) -> None:
+    staged = write.stage_file(tmp_path / "report.json", b"{}")
+    assert staged.temp.exists() and staged.temp.parent == tmp_path
+    (tmp_path / "report.json").mkdir()  # something took its place meanwhile
+    with pytest.raises(OutputError):
+        staged.commit()
+    assert not staged.temp.exists()
+    staged = write.stage_file(tmp_path / "other.json", b"{}")
+    staged.commit()
+    assert (tmp_path / "other.json").read_bytes() == b"{}" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "other.json",
+        "report.json",
+    ]
+
+
+def test_a_staged_file_whose_write_fails_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(write.os, "fdopen", full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write.stage_file(tmp_path / "report.json", b"{}")
+    assert list(tmp_path.iterdir()) == []
