@@ -18,7 +18,7 @@ from ..metadata import MAX_FILE_BYTES
 from ..models import Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from .graphql import GraphQLClient
 from .http import ApiUsage
-from .scanner import NeedFiles, Progress, ScanResult, relevant_files, usable_text
+from .scanner import NeedFiles, Progress, ScanResult, follow_references, relevant_files, usable_text
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ PAGE_SIZE = 100  # repositories a query; × TAG_PAGE_SIZE tags = 10,100 nodes, f
 TAG_PAGE_SIZE = 100
 FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit_files.graphql
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
+REFERENCED_SLOTS = 50  # the aliased (commit, path) lookups of commit_referenced_files.graphql
 
 
 def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | None:
@@ -160,7 +161,25 @@ class GraphQLScanner:
                     if commit and commit.get("oid"):
                         files[str(commit["oid"])] = files_of(commit)
             progress.advance(files=len(batch))
-        return files
+        return follow_references(files, lambda pairs: self._read_referenced(pairs, wanted))
+
+    def _read_referenced(
+        self, pairs: Sequence[tuple[str, str]], node_ids: Mapping[str, str]
+    ) -> dict[tuple[str, str], str | None]:
+        """Files the metadata refers to, REFERENCED_SLOTS (commit, path) pairs to a query."""
+        usable = [(commit, path) for commit, path in pairs if node_ids.get(commit)]
+        found: dict[tuple[str, str], str | None] = {}
+        for start in range(0, len(usable), REFERENCED_SLOTS):
+            batch = usable[start : start + REFERENCED_SLOTS]
+            padded = batch + [batch[0]] * (REFERENCED_SLOTS - len(batch))
+            variables: dict[str, str] = {}
+            for i, (commit, path) in enumerate(padded):
+                variables[f"c{i}"], variables[f"p{i}"] = node_ids[commit], path
+            data = self._client.query("commit_referenced_files", variables)
+            for i, (commit, path) in enumerate(batch):
+                text, _ = _file(path, data.get(f"f{i}"))
+                found[(commit, path)] = text
+        return found
 
     # -- the scans ---------------------------------------------------------------------------------
 
