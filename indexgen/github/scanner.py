@@ -86,13 +86,15 @@ FetchReferenced = Callable[[Sequence[tuple[str, str]]], Mapping[tuple[str, str],
 the file is absent or not usable text."""
 
 
-def follow_references(files: Mapping[str, SourceFiles], fetch: FetchReferenced) -> dict[str, SourceFiles]:
+def follow_references(
+    files: Mapping[str, SourceFiles], fetch: FetchReferenced, project_dir: str = ""
+) -> dict[str, SourceFiles]:
     """The files the metadata refers to (a version module, a VERSION file), read in rounds: each round
     asks parsing what it needs next (`files_wanted`) for every commit at once, so a round costs one
     batch, and only commits whose metadata refers to a file cost anything."""
     out = dict(files)
     for _ in range(MAX_ROUNDS):
-        wanted = {sha: paths for sha, f in out.items() if (paths := files_wanted(f))}
+        wanted = {sha: paths for sha, f in out.items() if (paths := files_wanted(f, project_dir))}
         if not wanted:
             break
         got = fetch(sorted((sha, path) for sha, paths in wanted.items() for path in paths))

@@ -195,9 +195,11 @@ class Context:
         text = self.tree.read(match.path)
         at = match.pattern.find(name)
         before, after = match.pattern[:at], match.pattern[at + len(name) :]
-        bounded = (
-            before == "" or before.endswith(("^", "\\b", "\\s*", "\\s+", "^\\s*", " ")) or before == "^"
-        ) and (after.startswith(("\\s", " ", "=", "\\b", ":")))
+        # Unanchored, `version = '(.*)'` also matches inside `min_version = '…'`: only a pattern that
+        # bounds the name on both sides is read when the file holds longer names containing it.
+        left = before.endswith(("^", "\\b", "\\s", " ", "\\s+", "^\\s*", "\n"))
+        right = after.startswith(("\\s", " ", "=", "\\b", ":"))
+        bounded = left and right
         identifiers = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
         if not bounded and any(name in other and name != other for other in identifiers):
             raise Unresolved(f"the regex {quote_value(match.pattern)} may match another name in {match.path}")
