@@ -578,7 +578,8 @@ class Interpreter:
         if isinstance(value, Match) and value.findall and key == 0:
             return Deferred(lambda: self.ctx.regex_value(value))
         if isinstance(value, tuple) and isinstance(key, int) and -len(value) <= key < len(value):
-            return value[key]
+            # Python evaluates every element first: one that cannot be read makes the whole unknown.
+            return _unknown_of(*value) or value[key]
         return Unknown("a subscript that is not a literal key of a known dict")
 
     def comprehension(self, node: ast.GeneratorExp | ast.ListComp, env: dict[str, Any]) -> Any:
