@@ -177,7 +177,7 @@ class GraphQLScanner:
                 variables[f"c{i}"], variables[f"p{i}"] = node_ids[commit], path
             data = self._client.query("commit_referenced_files", variables)
             for i, (commit, path) in enumerate(batch):
-                text, _ = _file(path, data.get(f"f{i}"))
+                text, _ = _file(path, (data.get(f"f{i}") or {}).get("file"))
                 found[(commit, path)] = text
         return found
 
