@@ -368,6 +368,92 @@ VERSION_FILE_PATHLIB = d(
     """
 )
 
+PYTEST_2016 = d(
+    """
+    import os, sys
+    import setuptools
+    import pkg_resources
+    from setuptools import setup, Command
+
+    with open('README.rst') as fd:
+        long_description = fd.read()
+
+    def get_version():
+        p = os.path.join(os.path.dirname(
+                         os.path.abspath(__file__)), "_pytest", "__init__.py")
+        with open(p) as f:
+            for line in f.readlines():
+                if "__version__" in line:
+                    return line.strip().split("=")[-1].strip(" '")
+        raise ValueError("could not read version")
+
+    def main():
+        setup(
+            name='pytest',
+            description='pytest: simple powerful testing with Python',
+            long_description=long_description,
+            version=get_version(),
+        )
+
+    if __name__ == '__main__':
+        main()
+    """
+)
+LINE_SCAN_BREAK = d(
+    """
+    from setuptools import setup
+
+    version = None
+    for line in open("acme_tool/__init__.py"):
+        if line.startswith("__version__"):
+            version = line.split("=")[1].strip().strip("'\\"")
+            break
+
+    setup(name="acme-tool", version=version)
+    """
+)
+PYLIB_2009 = d(
+    """
+    import os, sys
+    from setuptools import setup
+
+    trunk = None
+    def main():
+        setup(name='py', version=trunk or '1.1.0')
+
+    if __name__ == '__main__':
+        main()
+    """
+)
+PDM_2021 = d(
+    """
+    [project]
+    name = "acme-tool"
+    dynamic = ["version", "classifiers"]
+    version = {version}
+    requires-python = ">=3.7"
+    dependencies = ["click", "pip<21,>=20.1"]
+
+    [build-system]
+    requires = ["pdm-pep517>=0.3.0"]
+    build-backend = "pdm.pep517.api"
+    """
+)
+PDM_INTREEHOOKS = d(
+    """
+    [tool.pdm]
+    name = "acme-tool"
+    version = {from = "acme_tool/__init__.py"}
+
+    [tool.intreehooks]
+    build-backend = "pdm.builders.api"
+
+    [build-system]
+    requires = ["intreehooks"]
+    build-backend = "intreehooks:loader"
+    """
+)
+
 # --- names not literal in the call, setup() under other names ------------------------------------------
 
 KWARGS_DICT = d(
@@ -670,6 +756,19 @@ CASES: list[tuple[str, dict[str, str], str, ProjectMetadata | str]] = [
         "",
         meta("acme-tool", "5.0.3"),
     ),
+    (
+        "pytest-2016-line-scan-return",
+        {"setup.py": PYTEST_2016, "_pytest/__init__.py": "#\n__version__ = '2.9.0'\n"},
+        "",
+        meta("pytest", "2.9.0", summary="pytest: simple powerful testing with Python"),
+    ),
+    (
+        "line-scan-assign-break",
+        {"setup.py": LINE_SCAN_BREAK, "acme_tool/__init__.py": '"""Doc."""\n__version__ = "0.8.1"\n'},
+        "",
+        meta("acme-tool", "0.8.1"),
+    ),
+    ("pylib-2009-or-literal", {"setup.py": PYLIB_2009}, "", meta("py", "1.1.0")),
     # names and versions assembled before the call; setup under other names
     (
         "kwargs-dict-literal-then-item",
@@ -795,7 +894,10 @@ CASES: list[tuple[str, dict[str, str], str, ProjectMetadata | str]] = [
     ),
     (
         "poetry-intreehooks",
-        {"pyproject.toml": poetry("^3.6", "intreehooks:loader", "intreehooks")},
+        {
+            "pyproject.toml": poetry("^3.6", "intreehooks:loader", "intreehooks")
+            + '\n[tool.intreehooks]\nbuild-backend = "poetry.masonry.api"\n'
+        },
         "",
         meta("acme-tool", "1.2.0", "<4.0,>=3.6", "Acme's tool", POETRY_DEPS),
     ),
@@ -820,6 +922,27 @@ CASES: list[tuple[str, dict[str, str], str, ProjectMetadata | str]] = [
         },
         "",
         meta("acme-tool", "0.3.1", summary="Acme's tool"),
+    ),
+    (
+        "pdm-2021-project-version-table-scm",
+        {"pyproject.toml": PDM_2021.format(version="{use_scm = true}")},
+        "",
+        meta("acme-tool", None, ">=3.7", None, ("click", "pip<21,>=20.1")),
+    ),
+    (
+        "pdm-2021-project-version-table-from",
+        {
+            "pyproject.toml": PDM_2021.format(version='{from = "acme_tool/__init__.py"}'),
+            "acme_tool/__init__.py": '__version__ = "1.2.0"\n',
+        },
+        "",
+        meta("acme-tool", "1.2.0", ">=3.7", None, ("click", "pip<21,>=20.1")),
+    ),
+    (
+        "pdm-intreehooks-tool-pdm",
+        {"pyproject.toml": PDM_INTREEHOOKS, "acme_tool/__init__.py": '__version__ = "0.5.0"\n'},
+        "",
+        meta("acme-tool", "0.5.0"),
     ),
     # a project in a subdirectory: every path is relative to it, expressed from the repository root
     (
@@ -962,6 +1085,29 @@ CASES: list[tuple[str, dict[str, str], str, ProjectMetadata | str]] = [
         {"pyproject.toml": HATCH, "src/acme_tool/__about__.py": '__version__ = "1.0"\nVERSION = "2.0"\n'},
         "",
         "2 different values",
+    ),
+    (
+        "line-scan-no-matching-line",
+        {"setup.py": LINE_SCAN_BREAK, "acme_tool/__init__.py": "VERSION = (1, 0)\n"},
+        "",
+        "no line of acme_tool/__init__.py matches '__version__'",
+    ),
+    (
+        "line-scan-of-a-file-list",
+        {
+            "setup.py": "from setuptools import setup\nfor line in FILES:\n    if 'v' in line:\n"
+            "        version = line\n        break\nsetup(name='x', version=version)\n"
+        },
+        "",
+        "version is set in a loop",
+    ),
+    (
+        "or-over-a-run-time-value",
+        {
+            "setup.py": "import os\nfrom setuptools import setup\nsetup(name='x', version=os.environ.get('V') or '1.0')"
+        },
+        "",
+        "a boolean expression over a value that is not a literal",
     ),
     (
         "version-assigned-in-a-loop",

@@ -33,7 +33,7 @@ OPAQUE = st.sampled_from(
         "max('1.0', '2.0')",
         "lambda: '1.0'",
         "[v for v in ('1.0',) if sys.argv]",
-        "'1.0' or UNDEFINED",
+        "UNDEFINED or '1.0'",
         "{'v': '1'}[sys.argv[0]]",
         "getattr(sys, 'ver', '1.0')",
         "__import__('acme').__version__",

@@ -26,7 +26,7 @@ PAGE_SIZE = 100  # repositories a query; × TAG_PAGE_SIZE tags = 10,100 nodes, f
 TAG_PAGE_SIZE = 100
 FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit_files.graphql
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
-REFERENCED_SLOTS = 50  # the aliased (commit, path) lookups of commit_referenced_files.graphql
+REFERENCED_SLOTS = 200  # the aliased (commit, path) lookups of commit_referenced_files.graphql
 
 
 def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | None:

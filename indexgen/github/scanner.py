@@ -93,10 +93,12 @@ def follow_references(
     asks parsing what it needs next (`files_wanted`) for every commit at once, so a round costs one
     batch, and only commits whose metadata refers to a file cost anything."""
     out = dict(files)
+    pending = list(out)  # after the first round, only commits that asked for something can ask again
     for _ in range(MAX_ROUNDS):
-        wanted = {sha: paths for sha, f in out.items() if (paths := files_wanted(f, project_dir))}
+        wanted = {sha: paths for sha in pending if (paths := files_wanted(out[sha], project_dir))}
         if not wanted:
             break
+        pending = list(wanted)
         got = fetch(sorted((sha, path) for sha, paths in wanted.items() for path in paths))
         for sha, paths in wanted.items():
             new = tuple((path, got.get((sha, path))) for path in sorted(paths))

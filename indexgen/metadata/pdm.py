@@ -8,8 +8,9 @@ from collections.abc import Mapping
 
 from ..models import MetadataProblem, MetadataResult, ProjectMetadata
 from .common import Table, check_name, normalise_version, problem, summary_of, table
-from .files import Tree, Unresolved
-from .pyproject import PDM_BACKENDS, build_backend, single_assignment
+from .declared import Computed
+from .files import Tree
+from .pyproject import PDM_BACKENDS, build_backend, pdm_legacy_version
 
 
 def from_pdm_table(doc: Table, tree: Tree) -> MetadataResult | None:
@@ -26,13 +27,11 @@ def from_pdm_table(doc: Table, tree: Tree) -> MetadataResult | None:
     version: str | None
     if isinstance(raw, str):
         version = raw
-    elif isinstance(raw, Mapping) and raw.get("use_scm") is True:
-        version = None
-    elif isinstance(raw, Mapping) and isinstance(raw.get("from"), str):
-        try:
-            version = single_assignment(tree, str(raw["from"]), ("__version__",))
-        except Unresolved as exc:
-            return problem(f"pdm reads the version from a file we cannot read: {exc.reason}")
+    elif isinstance(raw, Mapping):
+        legacy = pdm_legacy_version(raw, tree)
+        if isinstance(legacy, Computed):
+            return problem(f"pdm reads the version from a file we cannot read: {legacy.reason}")
+        version = legacy
     else:
         return problem("pyproject.toml [tool.pdm] has no version we can read")
     if version is not None:

@@ -272,6 +272,8 @@ def _str_method(obj: str, method: str, args: list[Any]) -> Any:
         return getattr(obj, method)(*args)
     if method in ("decode", "encode"):
         return obj
+    if method in ("split", "rsplit") and len(args) <= 2 and all(isinstance(a, (str, int)) for a in args):
+        return tuple(getattr(obj, method)(*args))
     if method == "replace" and len(args) == 2 and all(isinstance(a, str) for a in args):
         return obj.replace(args[0], args[1])
     if method == "join" and len(args) == 1:
@@ -357,6 +359,8 @@ class Interpreter:
         elif isinstance(stmt, ast.Return):
             if returns is not None:
                 returns.append(self.expr(stmt.value, env) if stmt.value is not None else None)
+        elif isinstance(stmt, ast.For) and self.line_scan(stmt, env, returns):
+            pass
         elif isinstance(
             stmt,
             (
@@ -370,6 +374,8 @@ class Interpreter:
                 ast.AsyncWith,
             ),
         ):
+            if returns is not None and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
+                returns.append(Unknown("a value returned from inside a loop"))
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     env[node.id] = Unknown(f"{node.id} is set in a loop or deleted")
@@ -515,6 +521,15 @@ class Interpreter:
             return self.call(node, env)
         if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
             return self.comprehension(node, env)
+        if isinstance(node, ast.BoolOp):
+            return self.boolop(node, env)
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, int)
+        ):
+            return -node.operand.value
         return Unknown(f"a {type(node).__name__} expression is not evaluated")
 
     def name(self, name: str, env: dict[str, Any]) -> Any:
@@ -529,6 +544,70 @@ class Interpreter:
         if name in _BUILTINS:
             return Builtin(name)
         return Unknown(f"{name} is not defined where it is used")
+
+    def boolop(self, node: ast.BoolOp, env: dict[str, Any]) -> Any:
+        """`trunk or "1.1.0"` with `trunk = None`: Python's short-circuit over literal values only."""
+        values = [self.expr(v, env) for v in node.values]
+        result: Any = None
+        for i, value in enumerate(values):
+            if not isinstance(value, (str, int, float, bool, tuple, type(None))):
+                return Unknown("a boolean expression over a value that is not a literal")
+            result = value
+            last = i == len(values) - 1
+            if not last and (bool(value) if isinstance(node.op, ast.Or) else not bool(value)):
+                break
+        return result
+
+    def line_scan(self, loop: ast.For, env: dict[str, Any], returns: list[Any] | None) -> bool:
+        """The old idiom `for line in f(.readlines()): if "__version__" in line: return <line…>` (or
+        `line.startswith(…)`, or assign and `break`): the first matching line of the file, as the loop
+        itself would find it. False when the loop is not of that shape."""
+        if (
+            loop.orelse
+            or not isinstance(loop.target, ast.Name)
+            or len(loop.body) != 1
+            or not isinstance(loop.body[0], ast.If)
+            or loop.body[0].orelse
+        ):
+            return False
+        var, test, body = loop.target.id, loop.body[0].test, loop.body[0].body
+        needle = _line_test(test, var)
+        source = self.expr(loop.iter, env)
+        if isinstance(source, _Bound) and source.attr == "readlines":  # not called: not a file
+            return False
+        path = source.path if isinstance(source, Handle) else None
+        if path is None or needle is None:
+            return False
+        kind, text_needle = needle
+        action = body[-1]
+        result_name: str | None = None
+        if isinstance(action, ast.Return) and len(body) == 1 and action.value is not None:
+            value_expr = action.value
+        elif (
+            len(body) == 2
+            and isinstance(body[0], ast.Assign)
+            and len(body[0].targets) == 1
+            and isinstance(body[0].targets[0], ast.Name)
+            and isinstance(action, ast.Break)
+        ):
+            value_expr, result_name = body[0].value, body[0].targets[0].id
+        else:
+            return False
+        ctx = self.ctx
+
+        def scan() -> Any:
+            for line in ctx.tree.read(path).splitlines(keepends=True):
+                if (text_needle in line) if kind == "in" else line.startswith(text_needle):
+                    inner = dict(env)
+                    inner[var] = line
+                    return ctx.force(self.expr(value_expr, inner))
+            raise Unresolved(f"no line of {path} matches {text_needle!r}")
+
+        if result_name is not None:
+            env[result_name] = Deferred(scan)
+        elif returns is not None:
+            returns.append(Deferred(scan))
+        return True
 
     def binop(self, op: ast.operator, left: Any, right: Any) -> Any:
         if isinstance(op, ast.Add):
@@ -785,6 +864,8 @@ class Interpreter:
         if isinstance(obj, Handle):
             if method == "read":
                 return LazyText(obj.path)
+            if method == "readlines":
+                return obj  # iterated by `line_scan` only
             if method == "readline":
                 return Deferred(lambda: self.ctx.tree.read(obj.path).split("\n", 1)[0] + "\n")
             return Unknown(f"file.{method}() is not evaluated")
@@ -837,6 +918,32 @@ class _Bound:
 
 
 _MISSING = Unknown("unset")
+
+
+def _line_test(test: ast.expr, var: str) -> tuple[str, str] | None:
+    """`"NEEDLE" in line` → ("in", NEEDLE); `line.startswith("NEEDLE")` → ("startswith", NEEDLE)."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.In)
+        and isinstance(test.left, ast.Constant)
+        and isinstance(test.left.value, str)
+        and isinstance(test.comparators[0], ast.Name)
+        and test.comparators[0].id == var
+    ):
+        return "in", test.left.value
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "startswith"
+        and isinstance(test.func.value, ast.Name)
+        and test.func.value.id == var
+        and len(test.args) == 1
+        and isinstance(test.args[0], ast.Constant)
+        and isinstance(test.args[0].value, str)
+    ):
+        return "startswith", test.args[0].value
+    return None
 
 
 def _same(a: Any, b: Any) -> bool:

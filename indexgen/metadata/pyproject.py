@@ -46,7 +46,7 @@ DYNAMIC_VERSION_PROVIDERS = frozenset(
 SETUPTOOLS_BACKENDS = frozenset({"setuptools.build_meta", "setuptools.build_meta:__legacy__"})
 FLIT_BACKENDS = frozenset({"flit_core.buildapi", "flit.buildapi"})
 HATCH_BACKENDS = frozenset({"hatchling.build"})
-PDM_BACKENDS = frozenset({"pdm.backend", "pdm.pep517.api"})
+PDM_BACKENDS = frozenset({"pdm.backend", "pdm.pep517.api", "pdm.builders.api"})
 
 
 def build_system_problem(doc: Table) -> MetadataProblem | None:
@@ -86,8 +86,12 @@ def build_requires(doc: Table) -> frozenset[str]:
 
 
 def build_backend(doc: Table) -> str | None:
+    """The backend that builds the project: through `intreehooks:loader`, the one it loads from
+    `[tool.intreehooks] build-backend` (how poetry and pdm once built themselves)."""
     build_system = table(doc, "build-system")
     backend = build_system.get("build-backend") if build_system is not None else None
+    if backend == "intreehooks:loader":
+        backend = (table(doc, "tool", "intreehooks") or {}).get("build-backend")
     return backend if isinstance(backend, str) else None
 
 
@@ -219,7 +223,8 @@ def from_project_table(
     if "name" in dynamic:
         return problem("pyproject.toml [project] lists name in dynamic, which PEP 621 forbids")
     for field_name in ("version", "requires-python"):
-        if field_name in dynamic and field_name in project:
+        legacy_pdm = field_name == "version" and isinstance(project.get("version"), Mapping)
+        if field_name in dynamic and field_name in project and not legacy_pdm:
             return problem(f"pyproject.toml [project] gives {field_name} and lists it in dynamic (PEP 621)")
 
     name = project.get("name")
@@ -231,7 +236,15 @@ def from_project_table(
         return bad
 
     version: str | None
-    if "version" in dynamic:
+    legacy = project.get("version")
+    if build_backend(doc) in PDM_BACKENDS and isinstance(legacy, Mapping):
+        # pdm-pep517 < 1 read `version = {use_scm = true}` / `{from = "pkg/__init__.py"}` in [project]
+        # (next to `dynamic = ["version"]`, which PEP 621 would refuse).
+        raw_legacy = pdm_legacy_version(legacy, tree)
+        if isinstance(raw_legacy, Computed):
+            return problem(f"pdm reads the version from a file we cannot read: {raw_legacy.reason}")
+        version = raw_legacy
+    elif "version" in dynamic:
         raw: Value = None
         if not version_from_vcs(doc):
             raw = file_version(doc, tree, name.replace("-", "_").replace(".", "_"))
@@ -269,3 +282,18 @@ def from_project_table(
         summary=summary_of(project.get("description")),
         dependencies=requirements_of(project.get("dependencies", [])),
     )
+
+
+def pdm_legacy_version(raw: Mapping[str, object], tree: Tree) -> str | None | Computed:
+    """pdm-pep517's older version table: `{use_scm = true}` (the tag's version, None) or
+    `{from = "path"}` (the file's `__version__`, read with pdm-pep517's regex
+    `__version__\\s*=\\s*["'](.+?)["']`, that is its one literal assignment)."""
+    if raw.get("use_scm") is True:
+        return None
+    source = raw.get("from")
+    if not isinstance(source, str):
+        return Computed("the version table names neither use_scm nor from")
+    try:
+        return single_assignment(tree, source, ("__version__",))
+    except Unresolved as exc:
+        return Computed(exc.reason)
