@@ -36,8 +36,8 @@ POETRY_BACKENDS = frozenset(
     {
         "poetry.core.masonry.api",
         "poetry.masonry.api",
+        "poetry_core.masonry.api",  # poetry-core 1.0 alphas, loaded through intreehooks
         "poetry_dynamic_versioning.backend",
-        "intreehooks:loader",
     }
 )
 
