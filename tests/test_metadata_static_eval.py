@@ -4,6 +4,7 @@ operations evaluates to exactly what Python makes of it."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
@@ -112,3 +113,29 @@ def test_an_expression_of_literals_is_what_python_makes_of_it(expr: str) -> None
         assert not isinstance(result, ProjectMetadata), (expr, result)
         return
     assert result == ProjectMetadata("acme", normal), (expr, expected, result)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("v = 'ab'\n" + "v = v + v\n" * 60, "a computed string longer than 64 KiB"),
+        ("v = '%999999999s' % '1'\n", "%-format with a large or run-time width"),
+        ("v = '{:>999999999}'.format('1')\n", "format() with conversions"),
+        ("def f(n):\n    return f(n) + f(n)\nv = f(1)\n", "too many steps"),
+        (
+            "def f():\n"
+            + "    x = g()\n" * 50
+            + "    return 'a'\ndef g():\n"
+            + "    y = f()\n" * 50
+            + "    return 'b'\n"
+            "v = f()\n",
+            "too many steps",
+        ),
+        ("while True:\n    v = '1'\n", "v is set in a loop"),
+    ],
+    ids=["doubling-string", "percent-width", "format-width", "recursion", "mutual-recursion", "endless-loop"],
+)
+def test_hostile_evaluation_is_bounded(body: str, reason: str) -> None:
+    result = parse("v", body)
+    assert not isinstance(result, ProjectMetadata)
+    assert reason in result.reason  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from .common import one_line, quote_value
 from .files import Tree, Unresolved, module_candidates, relative_module
 
 MAX_DEPTH = 12
-MAX_STEPS = 20_000
+MAX_STEPS = 5_000
 
 
 @dataclass(frozen=True)
@@ -479,8 +479,11 @@ class Interpreter:
             return unknown
         if any(isinstance(a, _LAZY) for a in args):
             ctx = self.ctx
-            return Deferred(lambda: fn(*(ctx.force(a) for a in args)))
-        return fn(*args)
+            return Deferred(lambda: _bounded(fn(*(ctx.force(a) for a in args))))
+        try:
+            return _bounded(fn(*args))
+        except Unresolved as exc:
+            return Unknown(exc.reason)
 
     def _expr(self, node: ast.expr, env: dict[str, Any]) -> Any:
         if isinstance(node, ast.Constant):
@@ -618,6 +621,8 @@ class Interpreter:
 
             def mod(a: Any, b: Any) -> str:
                 fmt = _checked(a, str)
+                if re.search(r"%[^a-zA-Z%]*(\d{3,}|\*)", fmt):
+                    raise Unresolved("%-format with a large or run-time width")
                 args = b if isinstance(b, tuple) else (b,)
                 if not all(isinstance(x, (str, int)) for x in args):
                     raise Unresolved("%-format of values that are not literals")
@@ -958,6 +963,18 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except Exception:  # noqa: BLE001 (values from our own model only; be safe anyway)
         return False
+
+
+MAX_TEXT = 64 * 1024
+"""No value a version, name or path needs is longer; `v = v + v` twenty times is refused, not built."""
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise Unresolved("a computed string longer than 64 KiB")
+    if isinstance(value, tuple) and len(value) > MAX_TEXT:
+        raise Unresolved("a computed tuple longer than 64 KiB")
+    return value
 
 
 def _checked(value: Any, kind: type) -> Any:
