@@ -1210,3 +1210,25 @@ def test_a_version_read_from_a_file_is_checked_against_the_tag(
     if not published:
         (skip,) = index.skipped
         assert "2.19.1" in skip.reason and skip.tag == tag
+
+
+def test_a_state_from_older_readers_reads_its_commits_again() -> None:
+    """Results cached by the previous readers (say "setup.py computes its version") would never be
+    read again; the state keeps repositories and published versions, and drops those commits once."""
+    import json
+
+    from indexgen.state import dump_state, parse_state
+
+    commit = "a" * 40
+    repo = RepoSnapshot(
+        "acme/x", "https://x/acme/x.git", "https://x/acme/x", "2020", tags=(TagRef("v1", commit),)
+    )
+    raw = dump_state([repo], {commit: meta("x", "1")}, {"x": {"1": commit}})
+    current = parse_state(raw)
+    assert current is not None and commit in current.commits
+    older = json.loads(raw)
+    del older["reader"]
+    state = parse_state(json.dumps(older))
+    assert state is not None
+    assert state.commits == {}
+    assert state.published == {"x": {"1": commit}} and "acme/x" in state.repos
