@@ -47,6 +47,7 @@ from .pdm import from_pdm_table
 from .poetry import from_poetry
 from .pyproject import (
     DYNAMIC_VERSION_PROVIDERS,
+    build_system_problem,
     from_project_table,
     setuptools_version_directive,
     uses_setuptools,
@@ -128,8 +129,6 @@ def _parse(files: SourceFiles, tree: Tree) -> MetadataResult:
         if isinstance(loaded, MetadataProblem):
             return loaded
         doc = loaded
-        from .pyproject import build_system_problem
-
         if bad := build_system_problem(doc):
             return bad
         if "project" in doc:

@@ -18,7 +18,7 @@ import ast
 import posixpath
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +207,7 @@ class Context:
         values = literal_assignments(module, name)
         if not values:
             raise Unresolved(f'{self.tree.path(match.path)} has no {name} = "..." for the regex to match')
-        if len(set(values)) > 1 or (match.findall is False and len(values) > 1 and len(set(values)) > 1):
+        if len(set(values)) > 1:
             raise Unresolved(
                 f"the regex matches {len(values)} values of {name} in {self.tree.path(match.path)}"
             )
@@ -402,8 +402,6 @@ class Interpreter:
             copy = dict(env)
             self.run(body, copy, returns)
             results.append(copy)
-        if len(bodies) == 2 and not bodies[1]:
-            pass  # an `if` without `else`: the branch may not run
         merged: dict[str, Any] = {}
         for key in set().union(*results):
             values = [r.get(key, _MISSING) for r in results]
@@ -1020,10 +1018,6 @@ def _origin(value: Any) -> str | None:
     if isinstance(value, LazyText):
         return value.path
     return None
-
-
-def merge_setup_values(calls: Sequence[Setup]) -> Mapping[str, Any]:
-    return calls[0].keywords if calls else {}
 
 
 def version_text(value: Any) -> str:

@@ -24,8 +24,9 @@ from .common import (
     table,
 )
 from .declared import Computed, Value
-from .files import Tree, Unresolved
-from .pyeval import Context, literal_assignments, parse_python
+from .files import Tree, Unresolved, module_candidates
+from .pyeval import Context, literal_assignments, parse_python, version_text
+from .setupcfg import attr_version
 
 DYNAMIC_VERSION_PROVIDERS = frozenset(
     {
@@ -138,8 +139,6 @@ def package_dirs(doc: Table) -> dict[str, str] | None:
 def file_version(doc: Table, tree: Tree, module_name: str) -> Value:
     """The version a backend reads from a file at this commit for a dynamic `[project] version`;
     None when the backend takes it from elsewhere (git, or something we do not model)."""
-    from .setupcfg import attr_version
-
     backend = build_backend(doc)
     try:
         if uses_setuptools(doc):
@@ -201,9 +200,6 @@ def hatch_version(tree: Tree, path: str) -> str:
 def flit_version(tree: Tree, module: str) -> str:
     """flit reads the module's `__version__` from its AST (flit_core/common.py
     `get_docstring_and_version_via_ast`); we follow the same module with the static evaluator."""
-    from .files import module_candidates
-    from .pyeval import version_text
-
     ctx = Context(tree)
     return version_text(ctx.module_attr(module_candidates(module), "__version__"))
 

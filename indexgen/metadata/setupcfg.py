@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ..models import MetadataProblem
 from .common import problem, quote_value, requirements_of, summary_of
 from .declared import Computed, Declared, Value
-from .files import Tree, Unresolved
+from .files import Tree, Unresolved, module_candidates
 from .pyeval import Context, version_text
 
 
@@ -85,8 +85,6 @@ def directive_version(value: str, tree: Tree, package_dirs: Mapping[str, str] | 
 
 
 def attr_version(target: str, tree: Tree, package_dirs: Mapping[str, str] | None) -> str:
-    from .files import module_candidates
-
     module, _, attr = target.rpartition(".")
     if not module or not attr.isidentifier():
         raise Unresolved("not a module attribute")
