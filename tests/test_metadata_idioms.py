@@ -841,19 +841,31 @@ CASES: list[tuple[str, dict[str, str], str, ProjectMetadata | str]] = [
         "flit-pep621-module-version",
         {"pyproject.toml": FLIT_PEP621, "acme_tool.py": FLIT_MODULE},
         "",
-        meta("acme-tool", "0.7.1"),
+        meta("acme-tool", "0.7.1", summary="Acme's tool."),
     ),
     (
         "flit-metadata-table",
         {"pyproject.toml": FLIT_OLD, "acme_tool/__init__.py": FLIT_MODULE},
         "",
-        meta("acme-tool", "0.7.1", ">=3.6", None, ("requests>=2.6", 'configparser; python_version == "2.7"')),
+        meta(
+            "acme-tool",
+            "0.7.1",
+            ">=3.6",
+            "Acme's tool.",
+            ("requests>=2.6", 'configparser; python_version == "2.7"'),
+        ),
     ),
     (
         "flit-metadata-src-layout",
         {"pyproject.toml": FLIT_OLD, "src/acme_tool/__init__.py": FLIT_MODULE},
         "",
-        meta("acme-tool", "0.7.1", ">=3.6", None, ("requests>=2.6", 'configparser; python_version == "2.7"')),
+        meta(
+            "acme-tool",
+            "0.7.1",
+            ">=3.6",
+            "Acme's tool.",
+            ("requests>=2.6", 'configparser; python_version == "2.7"'),
+        ),
     ),
     # poetry: Requires-Python and dependencies as poetry-core writes them
     (

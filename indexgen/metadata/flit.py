@@ -16,7 +16,7 @@ from .common import (
     table,
 )
 from .files import Tree, Unresolved
-from .pyproject import FLIT_BACKENDS, build_backend, flit_version
+from .pyproject import FLIT_BACKENDS, build_backend, flit_summary, flit_version
 
 
 def from_flit_metadata(doc: Table, tree: Tree) -> MetadataResult | None:
@@ -50,5 +50,6 @@ def from_flit_metadata(doc: Table, tree: Tree) -> MetadataResult | None:
         name=name,
         version=normal,
         requires_python=requires_python,
+        summary=flit_summary(tree, module),
         dependencies=requirements_of(meta.get("requires", [])),
     )

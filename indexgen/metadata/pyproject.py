@@ -5,6 +5,7 @@ flit's module `__version__`, pdm-backend `[tool.pdm.version] source = "file"`.""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,7 +25,7 @@ from .common import (
     table,
 )
 from .declared import Computed, Value
-from .files import Tree, Unresolved, module_candidates
+from .files import NeedFiles, Tree, Unresolved, module_candidates
 from .pyeval import Context, literal_assignments, parse_python, version_text
 from .setupcfg import attr_version
 
@@ -204,6 +205,20 @@ def flit_version(tree: Tree, module: str) -> str:
     return version_text(ctx.module_attr(module_candidates(module), "__version__"))
 
 
+def flit_summary(tree: Tree, module: str) -> str | None:
+    """flit's summary: the first line of the module's docstring (flit_core/common.py `make_metadata`);
+    None when the module has none or cannot be read (it was fetched for the version already)."""
+    try:
+        path = tree.first(module_candidates(module))
+        if path is None:
+            return None
+        docstring = ast.get_docstring(parse_python(tree.read(path), path))
+    except (Unresolved, NeedFiles):
+        return None
+    lines = (docstring or "").lstrip().splitlines()
+    return summary_of(lines[0]) if lines else None
+
+
 def from_project_table(
     project: object, doc: Table, tree: Tree, setuptools_version: Callable[[], Value]
 ) -> MetadataResult:
@@ -231,6 +246,7 @@ def from_project_table(
     if bad := check_name(name):
         return bad
 
+    module_name = name.replace("-", "_").replace(".", "_")  # flit's default module for the name
     version: str | None
     legacy = project.get("version")
     if build_backend(doc) in PDM_BACKENDS and isinstance(legacy, Mapping):
@@ -243,7 +259,7 @@ def from_project_table(
     elif "version" in dynamic:
         raw: Value = None
         if not version_from_vcs(doc):
-            raw = file_version(doc, tree, name.replace("-", "_").replace(".", "_"))
+            raw = file_version(doc, tree, module_name)
             if raw is None and uses_setuptools(doc) and setuptools_version_directive(doc) is None:
                 raw = setuptools_version()
         if isinstance(raw, Computed):
@@ -275,7 +291,9 @@ def from_project_table(
         name=name,
         version=version,
         requires_python=requires_python,
-        summary=summary_of(project.get("description")),
+        summary=summary_of(project.get("description"))
+        if "description" not in dynamic or build_backend(doc) not in FLIT_BACKENDS
+        else flit_summary(tree, str((table(doc, "tool", "flit", "module") or {}).get("name", module_name))),
         dependencies=requirements_of(project.get("dependencies", [])),
     )
 
