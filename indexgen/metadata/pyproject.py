@@ -26,7 +26,8 @@ from .common import (
 )
 from .declared import Computed, Value
 from .files import NeedFiles, Tree, Unresolved, module_candidates
-from .pyeval import Context, literal_assignments, parse_python, version_text
+from .pyeval import Context
+from .pyvalues import literal_assignments, parse_python, version_text
 from .setupcfg import attr_version
 
 DYNAMIC_VERSION_PROVIDERS = frozenset(

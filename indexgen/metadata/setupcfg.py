@@ -11,7 +11,8 @@ from ..models import MetadataProblem
 from .common import problem, quote_value, requirements_of, summary_of
 from .declared import Computed, Declared, Value
 from .files import Tree, Unresolved, module_candidates
-from .pyeval import Context, version_text
+from .pyeval import Context
+from .pyvalues import version_text
 
 
 def read_setup_cfg(text: str, tree: Tree) -> Declared | MetadataProblem:

@@ -15,7 +15,8 @@ from ..models import MetadataProblem
 from .common import one_line, problem, requirements_of, summary_of
 from .declared import Computed, Declared, Given, Value
 from .files import NeedFiles, Tree, Unresolved
-from .pyeval import Context, Interpreter, Setup, VcsVersion, parse_python, version_text
+from .pyeval import Context, Interpreter, Setup
+from .pyvalues import VcsVersion, parse_python, version_text
 
 
 def read_setup_py(text: str, tree: Tree) -> Declared | MetadataProblem:
