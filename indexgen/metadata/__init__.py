@@ -2,8 +2,9 @@
 
 This package owns one decision: what the metadata files of a project at one commit say (DESIGN.md §3).
 It turns a `SourceFiles` into a `ProjectMetadata`, or a `MetadataProblem` whose reason becomes the skip
-reason of the commit's tags. Nothing is executed: setup.py and version modules are read with `ast`
-(`pyeval`), never run or imported; bad input never raises.
+reason of the commit's tags. Nothing is executed: setup.py and version modules are read with `ast` by
+a small static evaluator (`pyeval` runs statements, `pybuiltins` knows the standard library calls,
+`pyvalues` holds its values), never run or imported; bad input never raises.
 
 Where the sources are read from, in order (first match decides name and version), one module each:
 1. `pyproject.toml` `[project]` (`pyproject`), with a dynamic version read from the file the backend
