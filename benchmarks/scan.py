@@ -8,6 +8,9 @@ case, the API requests and GraphQL points the server counted, the wall time and 
   (d) `--repo` rescan of one repo    (e) REST scanner, cold (on `--rest-repos` repositories, since a REST
                                          scan of the full org needs ~52,000 requests: about ten hours of
                                          a 5,000/hour token; the full-size count is extrapolated)
+  (f)–(h) the same org where every third repository's setup.py execs its version file (requests'
+      idiom), so its metadata refers to one more file per commit: cold, rebuild, REST cold; printed
+      with the releases published and the requests the second round of file reads added.
 
 Then it times rendering N×T releases with indexgen next to dumb-pypi (installed from PyPI into a
 throwaway venv) rendering an index of the same number of files. Pass `--skip-dumb-pypi` offline.
@@ -16,6 +19,7 @@ throwaway venv) rendering an index of the same number of files. Pass `--skip-dum
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -31,11 +35,14 @@ sys.path.insert(0, str(ROOT))
 from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeTag, fake_sha, synthetic_org  # noqa: E402
 
 TOKEN = "ghs_benchmarktoken"
+METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 ORG = "synthetic"
 
 
 def child_build(argv: list[str], rss_file: str) -> int:
     """Run indexgen's CLI in this process and record its peak memory (the `--child` mode)."""
+    if os.environ.get("INDEXGEN_BENCH_CODE"):  # measure another checkout's indexgen (before/after)
+        sys.path.insert(0, os.environ["INDEXGEN_BENCH_CODE"])
     from indexgen.cli import main
 
     try:
@@ -46,7 +53,10 @@ def child_build(argv: list[str], rss_file: str) -> int:
 
 def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: str) -> dict[str, float]:
     gh.reset_counters()
-    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+    with (
+        tempfile.NamedTemporaryFile(suffix=".rss") as rss,
+        tempfile.NamedTemporaryFile(suffix=".json") as report,
+    ):
         argv = [
             "build",
             "--org",
@@ -56,6 +66,8 @@ def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: st
             "--output",
             str(output),
             "--no-pypi-check",
+            "--report",
+            report.name,
         ]
         env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
         env.pop("GITHUB_API_URL", None)
@@ -71,7 +83,15 @@ def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: st
         if done.returncode != 0:
             raise SystemExit(f"indexgen build failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
         peak_mb = int(Path(rss.name).read_text() or 0) / 1024
+        projects = json.loads(Path(report.name).read_text() or "{}").get("projects", {})
     return {
+        "releases": sum(len(p["releases"]) for p in projects.values()),
+        # REST reads of files other than the three metadata files: the referenced files' round
+        "referenced_rest": sum(
+            1
+            for r in gh.log
+            if "/contents/" in r.path and r.path.split("/contents/", 1)[1].split("?")[0] not in METADATA_FILES
+        ),
         "rest": gh.rest_requests,
         "graphql": gh.graphql_requests,
         "points": gh.graphql_points,
@@ -93,22 +113,26 @@ def add_tag(gh: FakeGitHub, tag: str) -> None:
 def row(label: str, m: dict[str, float], target: str = "") -> str:
     return (
         f"{label:<34} {int(m['requests']):>7} {int(m['rest']):>6} {int(m['graphql']):>8} "
-        f"{int(m['points']):>7} {m['seconds']:>8.2f} {m['peak_mb']:>8.0f}  {target}"
+        f"{int(m['points']):>7} {m['seconds']:>8.2f} {m['peak_mb']:>8.0f} {int(m['releases']):>8}  {target}"
     )
 
 
 def scan_cases(args: argparse.Namespace, work: Path) -> None:
+    plain: dict[str, dict[str, float]] = {}
     gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
     gh.add_token(TOKEN, "bench", orgs=[ORG])
     synthetic_org(ORG, args.repos, args.tags, gh=gh)
     print(f"synthetic org: {args.repos} repositories × {args.tags} tags, {args.latency_ms:g} ms per request")
     print(
         f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'peak MB':>8}"
+        f" {'releases':>8}"
     )
     with FakeGitHubServer(gh) as server:
         site = work / "site"
-        print(row("(a) cold build, GraphQL", run_build(gh, server, site), "target ≤ 150 requests"))
-        print(row("(b) rebuild, nothing changed", run_build(gh, server, site), "target ≤ 12 requests, ≤ 5 s"))
+        plain["a"] = run_build(gh, server, site)
+        print(row("(a) cold build, GraphQL", plain["a"], "target ≤ 150 requests"))
+        plain["b"] = run_build(gh, server, site)
+        print(row("(b) rebuild, nothing changed", plain["b"], "target ≤ 12 requests, ≤ 5 s"))
         add_tag(gh, "v9.0.0")
         print(row("(c) rebuild after one new tag", run_build(gh, server, site), "target ≤ 13 requests"))
         add_tag(gh, "v9.1.0")
@@ -120,6 +144,7 @@ def scan_cases(args: argparse.Namespace, work: Path) -> None:
     synthetic_org(ORG, args.rest_repos, args.tags, gh=small)
     with FakeGitHubServer(small) as server:
         rest = run_build(small, server, work / "rest-site", "--scanner", "rest")
+    plain["e"] = rest
     print(row(f"(e) REST scanner cold, N={args.rest_repos}", rest))
     per_repo = rest["requests"] / args.rest_repos
     print(
@@ -127,6 +152,69 @@ def scan_cases(args: argparse.Namespace, work: Path) -> None:
         f"(≈ {rest['seconds'] / args.rest_repos * args.repos / 3600:.1f} h at this latency), "
         f"{(per_repo * args.repos) / 5000:.1f} hours of a 5,000/hour token"
     )
+    computed_cases(args, work, plain)
+
+
+EXEC_SETUP = (
+    "import os\nfrom setuptools import setup\n\nhere = os.path.abspath(os.path.dirname(__file__))\n"
+    "about = {{}}\nwith open(os.path.join(here, {module!r}, '__version__.py')) as f:\n"
+    "    exec(f.read(), about)\n"
+    "setup(name=about['__title__'], version=about['__version__'], python_requires='>=3.8')\n"
+)
+
+
+VERSION_FILE = "__title__ = {name!r}\n__version__ = {version!r}\n"
+
+
+def computed_org(gh: FakeGitHub, repos: int, tags: int, every: int = 3) -> int:
+    """The synthetic org where every `every`-th repository computes its version: setup.py execs
+    `<module>/__version__.py` (requests' idiom). Returns how many repositories do."""
+    owner = synthetic_org(ORG, repos, tags, gh=gh)
+    computed = 0
+    for i, repo in enumerate(owner.repos.values()):
+        if i % every != every - 1:
+            continue
+        computed += 1
+        module = repo.name.replace("-", "_")
+        versions = dict(repo.files.versions)  # type: ignore[attr-defined]
+        for commit, version in versions.items():
+            repo.files[commit] = {
+                "setup.py": EXEC_SETUP.format(module=module).encode(),
+                f"{module}/__version__.py": VERSION_FILE.format(name=repo.name, version=version).encode(),
+            }
+    return computed
+
+
+def computed_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[str, float]]) -> None:
+    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    computed = computed_org(gh, args.repos, args.tags)
+    print(f"same org, {computed} of {args.repos} repositories exec their version file in setup.py:")
+    with FakeGitHubServer(gh) as server:
+        site = work / "computed-site"
+        cold = run_build(gh, server, site)
+        print(
+            row(
+                "(f) cold build, GraphQL", cold, f"+{int(cold['requests'] - plain['a']['requests'])} requests"
+            )
+        )
+        warm = run_build(gh, server, site)
+        print(
+            row(
+                "(g) rebuild, nothing changed",
+                warm,
+                f"+{int(warm['requests'] - plain['b']['requests'])} requests",
+            )
+        )
+    small = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    small.add_token(TOKEN, "bench", orgs=[ORG])
+    computed_org(small, args.rest_repos, args.tags)
+    with FakeGitHubServer(small) as server:
+        rest = run_build(small, server, work / "computed-rest-site", "--scanner", "rest")
+    extra = int(rest["requests"] - plain["e"]["requests"])
+    referenced = int(rest["referenced_rest"])
+    note = f"+{extra} requests: {referenced} version files, {extra - referenced} setup.cfg/setup.py"
+    print(row(f"(h) REST scanner cold, N={args.rest_repos}", rest, note))
 
 
 # -- rendering ------------------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ class SourceFiles:
     setup_cfg: str | None = None
     setup_py: str | None = None
     problems: tuple[str, ...] = ()
+    # Files the metadata refers to (a version module, a VERSION file), read in later rounds: repository
+    # path → text, None where the file is absent or not usable text.
+    referenced: tuple[tuple[str, str | None], ...] = ()
 
 
 METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py")

@@ -21,6 +21,10 @@ from typing import Any
 from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
 
 STATE_FORMAT = 1
+METADATA_READER = 2
+"""Which generation of the metadata readers made the cached per-commit results. A state from an older
+generation keeps its repositories and published versions, but its commits are read again once: the
+readers now resolve what the older ones skipped or took unchecked (computed and file-read versions)."""
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -105,6 +109,7 @@ def dump_state(
     used = {t.commit for r in repos for t in r.tags} | {c for v in published.values() for c in v.values()}
     data = {
         "format": STATE_FORMAT,
+        "reader": METADATA_READER,
         "repos": {r.full_name: _repo_to_json(r) for r in repo_list},
         # Only commits that some current tag points to: the state never grows without bound.
         "commits": {sha: _metadata_to_json(commits[sha]) for sha in sorted(used) if sha in commits},
@@ -123,6 +128,8 @@ def parse_state(raw: bytes | str) -> BuildState | None:
             return None
         repos = {name: _repo_from_json(r) for name, r in data.get("repos", {}).items()}
         commits = {sha: _metadata_from_json(m) for sha, m in data.get("commits", {}).items()}
+        if data.get("reader") != METADATA_READER:
+            commits = {}
         published = {
             str(name): {str(v): str(c) for v, c in versions.items() if _COMMIT.fullmatch(str(c))}
             for name, versions in data.get("published", {}).items()

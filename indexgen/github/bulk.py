@@ -18,7 +18,16 @@ from ..metadata import MAX_FILE_BYTES
 from ..models import Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
 from .graphql import GraphQLClient, GraphQLErrors
 from .http import ApiUsage
-from .scanner import NeedFiles, Progress, ScanResult, SelectRepo, relevant_files, usable_text, wants_tags
+from .scanner import (
+    NeedFiles,
+    Progress,
+    ScanResult,
+    SelectRepo,
+    follow_references,
+    relevant_files,
+    usable_text,
+    wants_tags,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +35,7 @@ PAGE_SIZE = 100  # repositories a query; × TAG_PAGE_SIZE tags = 10,100 nodes, f
 TAG_PAGE_SIZE = 100
 FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit_files.graphql
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
+REFERENCED_SLOTS = 200  # the aliased (commit, path) lookups of commit_referenced_files.graphql
 
 
 MAX_TAG_CHAIN = 2  # annotated tag objects the query follows to the commit (fragments.graphql `Peeled`)
@@ -204,7 +214,7 @@ class GraphQLScanner:
                     else:
                         gone.add(node_id)
             progress.advance(files=len(batch))
-        return files, gone
+        return follow_references(files, lambda pairs: self._read_referenced(pairs, wanted)), gone
 
     @staticmethod
     def _without_gone(
@@ -222,6 +232,24 @@ class GraphQLScanner:
                     skipped.append(Skip(repo.full_name, tag.name, reason))
             kept.append(dataclasses.replace(repo, tags=tuple(t for t in repo.tags if t.commit not in lost)))
         return tuple(kept)
+
+    def _read_referenced(
+        self, pairs: Sequence[tuple[str, str]], node_ids: Mapping[str, str]
+    ) -> dict[tuple[str, str], str | None]:
+        """Files the metadata refers to, REFERENCED_SLOTS (commit, path) pairs to a query."""
+        usable = [(commit, path) for commit, path in pairs if node_ids.get(commit)]
+        found: dict[tuple[str, str], str | None] = {}
+        for start in range(0, len(usable), REFERENCED_SLOTS):
+            batch = usable[start : start + REFERENCED_SLOTS]
+            padded = batch + [batch[0]] * (REFERENCED_SLOTS - len(batch))
+            variables: dict[str, str] = {}
+            for i, (commit, path) in enumerate(padded):
+                variables[f"c{i}"], variables[f"p{i}"] = node_ids[commit], path
+            data = self._client.query("commit_referenced_files", variables)
+            for i, (commit, path) in enumerate(batch):
+                text, _ = _file(path, (data.get(f"f{i}") or {}).get("file"))
+                found[(commit, path)] = text
+        return found
 
     # -- the scans ---------------------------------------------------------------------------------
 

@@ -29,7 +29,13 @@ from .http import SECONDARY_RATE_WAIT, ApiUsage, github_message, is_rate_limit, 
 
 log = logging.getLogger(__name__)
 
-QUERY_NAMES = ("owner_repositories", "repository", "repository_tags", "commit_files")
+QUERY_NAMES = (
+    "owner_repositories",
+    "repository",
+    "repository_tags",
+    "commit_files",
+    "commit_referenced_files",
+)
 # Errors GitHub reports inside a 200 answer that a repeated query may mend.
 _TRANSIENT_ERRORS = {"SERVICE_UNAVAILABLE", "INTERNAL", "TIMEOUT"}
 # GitHub's primary GraphQL limit: `type` RATE_LIMITED, lately also RATE_LIMIT with `code`

@@ -12,6 +12,7 @@ import base64
 import binascii
 import contextlib
 import dataclasses
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
@@ -35,6 +36,7 @@ from .scanner import (
     Progress,
     ScanResult,
     SelectRepo,
+    follow_references,
     relevant_files,
     usable_text,
     wants_tags,
@@ -231,6 +233,12 @@ class RestScanner:
         )
         return relevant_files(files)
 
+    def _referenced(
+        self, repo: Repository, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str | None]:
+        """Files the metadata refers to: one contents request each (REST has no batch read)."""
+        return {(commit, path): self._file(repo, path, commit)[0] for commit, path in pairs}
+
     # -- the scan ----------------------------------------------------------------------------------
 
     def _scan(
@@ -252,10 +260,12 @@ class RestScanner:
                     tags = self._tags(repo)
                     if not tags and not repo.size:
                         self._check_not_empty(repo)
+                    fresh: dict[str, SourceFiles] = {}
                     for tag in tags:
-                        if tag.commit not in files and need_files(tag):
-                            files[tag.commit] = self._files(repo, tag.commit)
+                        if tag.commit not in files and tag.commit not in fresh and need_files(tag):
+                            fresh[tag.commit] = self._files(repo, tag.commit)
                             progress.advance(files=1)
+                    files.update(follow_references(fresh, functools.partial(self._referenced, repo)))
                     snapshot = dataclasses.replace(snapshot, tags=tags)
                     progress.advance(tags=len(tags))
                 except EmptyRepository:

@@ -7,11 +7,12 @@ where the knowledge comes from.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..metadata import pyproject_decides
+from ..metadata import MAX_ROUNDS, files_wanted, pyproject_decides
 from ..models import Owner, RepoSnapshot, Skip, SourceFiles, TagRef
 from .http import ApiUsage
 
@@ -103,3 +104,28 @@ def relevant_files(files: SourceFiles) -> SourceFiles:
         pyproject_problems = tuple(p for p in files.problems if p.startswith("pyproject.toml"))
         return SourceFiles(pyproject_toml=files.pyproject_toml, problems=pyproject_problems)
     return files
+
+
+FetchReferenced = Callable[[Sequence[tuple[str, str]]], Mapping[tuple[str, str], str | None]]
+"""Reads (commit, repository path) pairs in as few requests as the API allows: text, or None where
+the file is absent or not usable text."""
+
+
+def follow_references(
+    files: Mapping[str, SourceFiles], fetch: FetchReferenced, project_dir: str = ""
+) -> dict[str, SourceFiles]:
+    """The files the metadata refers to (a version module, a VERSION file), read in rounds: each round
+    asks parsing what it needs next (`files_wanted`) for every commit at once, so a round costs one
+    batch, and only commits whose metadata refers to a file cost anything."""
+    out = dict(files)
+    pending = list(out)  # after the first round, only commits that asked for something can ask again
+    for _ in range(MAX_ROUNDS):
+        wanted = {sha: paths for sha in pending if (paths := files_wanted(out[sha], project_dir))}
+        if not wanted:
+            break
+        pending = list(wanted)
+        got = fetch(sorted((sha, path) for sha, paths in wanted.items() for path in paths))
+        for sha, paths in wanted.items():
+            new = tuple((path, got.get((sha, path))) for path in sorted(paths))
+            out[sha] = dataclasses.replace(out[sha], referenced=out[sha].referenced + new)
+    return out

@@ -52,9 +52,13 @@ def _read_blobs(path: Path, specs: list[str]) -> dict[str, bytes]:
     return result
 
 
-def load_git_repo(path: Path, owner: str, name: str, *, max_depth: int = 2, **repo_fields: Any) -> FakeRepo:
+def load_git_repo(
+    path: Path, owner: str, name: str, *, max_depth: int = 2, every_file: bool = False, **repo_fields: Any
+) -> FakeRepo:
     """A :class:`FakeRepo` mirroring the git repository at ``path`` (tags, packaging files, dates).
 
+    ``every_file``: every file of the tagged commits, not only the packaging files (for metadata that
+    refers to a version module or a VERSION file).
     ``repo_fields`` are passed to :class:`FakeRepo` (``private=True``, ``description=...``, ...).
     """
     path = Path(path)
@@ -93,7 +97,11 @@ def load_git_repo(path: Path, owner: str, name: str, *, max_depth: int = 2, **re
     specs: list[str] = []
     for commit in commits:
         listing = _git(path, "ls-tree", "-r", "--name-only", "-z", commit).decode("utf-8", "replace")
-        specs.extend(f"{commit}:{p}" for p in listing.split("\0") if p and is_packaging_path(p, max_depth))
+        specs.extend(
+            f"{commit}:{p}"
+            for p in listing.split("\0")
+            if p and (every_file or is_packaging_path(p, max_depth))
+        )
     files: dict[str, MutableMapping[str, bytes]] = {commit: {} for commit in commits}
     for spec, data in _read_blobs(path, specs).items():
         commit, _, file_path = spec.partition(":")
