@@ -167,6 +167,7 @@ def test_pip_compile_pins_versions_and_pip_sync_installs_them(toolbox: ToolBox, 
     pins = [line.split()[0] for line in text.splitlines() if "==" in line]
     assert pins == ["acme-core==0.3.0", "acme-utils==2.0.0"], text
     assert "--hash" not in text, text
+    assert f"--extra-index-url {consumer.index_url}" in text.splitlines(), text  # pip-sync passes it on
 
     target = fresh_venv(consumer, "synced")
     # pip-sync keeps pip only when pip was installed by name (the venv's came from a wheel file).
