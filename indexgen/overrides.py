@@ -12,6 +12,7 @@ from .models import Index, Project, Release
 
 OVERRIDES_FILE = "uv/overrides.txt"
 
+
 def direct_url(release: Release) -> str:
     """The release's link as a PEP 508 direct URL: `git+URL@<sha>`, keeping `#subdirectory=` and
     dropping `egg=` (a direct reference names the project before the `@`)."""
