@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from .models import Index, Project
+from .overrides import OVERRIDES_FILE, render_overrides
 
 ROOT_PAGE = "simple/index.html"
 BROWSE_PAGE = "index.html"
@@ -102,6 +103,7 @@ def render_site(
     pages = {ROOT_PAGE: render_simple_root(index), BROWSE_PAGE: render_browse_page(index, site_url, public)}
     for project in index.projects:
         pages[project_page(project.name)] = render_project_page(project)
+    pages[OVERRIDES_FILE] = render_overrides(index)
     return {path: text.encode("utf-8") for path, text in sorted(pages.items())}
 
 

@@ -24,6 +24,7 @@ SITE_FILES = {
     "simple/acme-core/index.html",
     "simple/acme-utils/index.html",
     "simple/zeta-utils/index.html",
+    "uv/overrides.txt",
 }
 LINK = re.compile(
     r"git\+(?P<clone>https://git\.acme\.test/acme/(?P<repo>[A-Za-z0-9_.-]+)\.git)"

@@ -77,6 +77,7 @@ def test_site_has_one_page_per_project_and_is_deterministic() -> None:
         "simple/acme-utils/index.html",
         "simple/index.html",
         "simple/zeta-utils/index.html",
+        "uv/overrides.txt",
     ]
     assert site == render_site(sample_index())
 

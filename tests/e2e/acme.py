@@ -34,8 +34,10 @@ def pyproject(
     *,
     requires_python: str = REQUIRES_PYTHON,
     dependencies: tuple[str, ...] = (),
+    scripts: tuple[tuple[str, str], ...] = (),
 ) -> str:
     deps = ", ".join(f'"{d}"' for d in dependencies)
+    entry_points = "".join(f'{name} = "{target}"\n' for name, target in scripts)
     return (
         "[build-system]\n"
         'requires = ["setuptools>=61"]\n'
@@ -46,8 +48,7 @@ def pyproject(
         f'version = "{version}"\n'
         f'requires-python = "{requires_python}"\n'
         f"dependencies = [{deps}]\n"
-        "\n"
-        "[tool.setuptools]\n"
+        "\n" + (f"[project.scripts]\n{entry_points}\n" if scripts else "") + "[tool.setuptools]\n"
         f'packages = ["{package}"]\n'
     )
 
@@ -74,6 +75,10 @@ CORE_MODULE = (
     "\n"
     "def status() -> str:\n"
     '    return f"acme-core {__version__} with " + acme_utils.greet("core")\n'
+    "\n"
+    "\n"
+    "def main() -> None:\n"
+    "    print(status())\n"
 )
 
 
@@ -164,7 +169,13 @@ def _acme_core(world: AcmeWorld) -> None:
     repo.commit(
         "acme-core 0.3.0",
         {
-            "pyproject.toml": pyproject("acme-core", "0.3.0", "acme_core", dependencies=("acme-utils>=2",)),
+            "pyproject.toml": pyproject(
+                "acme-core",
+                "0.3.0",
+                "acme_core",
+                dependencies=("acme-utils>=2",),
+                scripts=(("acme-core", "acme_core:main"),),  # an application, for pipx
+            ),
             "acme_core/__init__.py": CORE_MODULE,
         },
     )
