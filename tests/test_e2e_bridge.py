@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.acme import ORG, build_private_lib
+from tests.e2e.acme import ORG, AcmeWorld, build_private_lib
 from tests.e2e.bridge import (
     BridgeProcess,
     bridge_pip_setup,
@@ -68,6 +68,7 @@ class World:
     root: Path
     git_with_credentials: GitHttpServer
     git_without: GitHttpServer
+    acme: AcmeWorld
     bridge: BridgeProcess
 
     def start(self, *args: str, cache: Path, port: int | None = None, **kwargs: object) -> BridgeProcess:
@@ -96,7 +97,9 @@ def write_bridge_gitconfig(path: Path, rewrites: dict[str, str], helper_for: str
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, acme_build: AcmeBuild, acme_world) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(
+    tmp_path_factory: pytest.TempPathFactory, acme_build: AcmeBuild, acme_world: AcmeWorld
+) -> Iterator[World]:
     assert acme_build.run.returncode == 0, acme_build.run.describe()
     root = tmp_path_factory.mktemp("bridge")
     private, served = build_private_lib(root / "private")
@@ -117,7 +120,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, acme_build: AcmeBuild, acme_
             helper_for=with_credentials.url,
         )
         with serve_site(upstream_dir) as upstream:
-            world = World(upstream, extra, gitconfig, root, with_credentials, without, None)  # type: ignore[arg-type]
+            world = World(upstream, extra, gitconfig, root, with_credentials, without, acme_world, None)  # type: ignore[arg-type]
             world.bridge = world.start(cache=root / "cache")
             try:
                 yield world
@@ -280,7 +283,12 @@ def run_python(python: Path, code: str) -> str:
 
 def test_pip_require_hashes_with_the_bridges_hashes(world: World, backends: Backends, tmp_path: Path) -> None:
     setup = bridge_pip_setup(world.bridge.url, backends.wheelhouse, tmp_path / "home", world.gitconfig)
-    Venv.create(tmp_path / "first", setup).install("acme-core").check()  # builds both archives
+    for project, tag, filename in (
+        ("acme-core", "v0.3.0", "acme_core"),
+        ("acme-utils", "v2.0.0", "acme_utils"),
+    ):
+        sha = world.acme.commit_of(project, tag)
+        assert world.bridge.get(f"/files/{sha}/{filename}-{tag[1:]}.tar.gz")[0] == 200  # built now
     core, utils = page_hashes(world.bridge, "acme-core"), page_hashes(world.bridge, "acme-utils")
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(
@@ -406,7 +414,7 @@ def test_every_hostile_link_is_refused(world: World) -> None:
         assert status == 403 and b"refused link" in body, (minor, status, body)
     assert bridge.log_text().count("acme-evil: refused link") == 10
     # Only the listed (commit, file) pairs: a real commit under another version's name is not served.
-    utils_100 = world.extra.repos["mono"].commit_of("v0.5.0")
+    utils_100 = world.acme.commit_of("acme-utils", "v1.0.0")
     assert bridge.get(f"/files/{utils_100}/acme_utils-2.0.0.tar.gz")[0] == 404
     assert bridge.get("/files/" + "0" * 40 + "/../../etc/passwd")[0] == 404
     assert bridge.get("/simple/no-such-project/")[0] == 404

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -106,8 +107,7 @@ class GitCache:
             with contextlib.suppress(OSError):  # another bridge made it first: keep theirs
                 staging.rename(repo)
         finally:
-            if staging.exists():
-                subprocess.run(["rm", "-rf", "--", str(staging)], check=False)
+            shutil.rmtree(staging, ignore_errors=True)
         return repo
 
     @contextlib.contextmanager

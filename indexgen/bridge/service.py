@@ -84,7 +84,8 @@ class Upstream:
             return None
         if response.status_code != 200:
             raise BridgeError(502, f"the upstream index answered HTTP {response.status_code} for {url}")
-        return response.content[:MAX_PAGE_BYTES].decode(response.encoding or "utf-8", "replace")
+        # PEP 503 pages are UTF-8; requests would guess ISO-8859-1 for a text/html without charset.
+        return response.content[:MAX_PAGE_BYTES].decode("utf-8", "replace")
 
 
 class Bridge:
