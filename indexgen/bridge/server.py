@@ -124,7 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif match := _FILE.fullmatch(path):
             archive, digest = bridge.archive(match.group(1), match.group(2))
             data = archive.read_bytes()
-            self._send(200, "application/gzip", data, send_body, {"ETag": f'"{digest}"'})
+            # A (commit, file) pair never changes under one recipe: installers may keep it for good.
+            immutable = {"ETag": f'"{digest}"', "Cache-Control": "public, max-age=31536000, immutable"}
+            self._send(200, "application/gzip", data, send_body, immutable)
         elif path == "/":
             self._send(302, "text/plain", b"", send_body, {"Location": "/simple/"})
         else:
