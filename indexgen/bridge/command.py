@@ -37,7 +37,12 @@ set-up (the bridge at its default address):
           (hash-checking works: pip install --require-hashes -r requirements.txt)
   CI      start it in the background, then install:
             indexgen bridge --index URL > bridge.log 2>&1 &
+            timeout 60 sh -c 'until curl -sf http://127.0.0.1:8765/simple/ >/dev/null; do sleep 1; done'
             uv sync --locked
+
+Pages give #sha256= for the archives already built; lock once they are (after a first sync, or
+with a warm --cache) to record every hash. Failures are HTTP errors with a one-line reason, logged
+on stderr too: uv shows only the status, so read the bridge's log.
 
 The port is fixed (lock files record the URL). Anyone who can reach the port can read what your git
 credentials can read: the bridge listens on 127.0.0.1 only, unless --host says otherwise, and on a
@@ -95,8 +100,8 @@ def add_bridge_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--netrc-auth",
         action="store_true",
         help="require HTTP basic auth with the login and password of the `machine HOST` entry for the "
-        "listening address in ~/.netrc (or $NETRC), which pip, uv and Poetry send from there or their "
-        "keyring",
+        "listening address in ~/.netrc (or $NETRC); pip and uv send them from there, Poetry from "
+        "`poetry config http-basic.NAME`",
     )
     bridge.add_argument("-v", "--verbose", action="count", default=0, help="also log every request")
 
