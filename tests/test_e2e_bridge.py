@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,7 +228,7 @@ def test_uv_lock_then_sync_locked_from_another_bridge_with_an_empty_cache(
         assert "built acme_core-0.3.0.tar.gz" in second.log_text()  # really fetched and built again
 
 
-def running_bridge_for(world: World, cache: Path, port: int) -> running_bridge:  # type: ignore[valid-type]
+def running_bridge_for(world: World, cache: Path, port: int) -> AbstractContextManager[BridgeProcess]:
     return running_bridge(
         "--allow-host",
         HOST,
