@@ -53,7 +53,8 @@ def write_static_index(world_root: Path, commits: dict[str, tuple[str, str, str]
         (simple / name / "index.html").write_text(
             f'<a href="{href}" data-requires-python="&gt;=3.8">{name}-{version}</a>\n', encoding="utf-8"
         )
-    (simple / "index.html").write_text("".join(f'<a href="{n}/">{n}</a>\n' for n in commits), encoding="utf-8")
+    root = "".join(f'<a href="{n}/">{n}</a>\n' for n in commits)
+    (simple / "index.html").write_text(root, encoding="utf-8")
     return simple
 
 
@@ -63,14 +64,33 @@ def install_uv(root: Path) -> Path:
     return root / "bin" / "uv"
 
 
-def timed(action: Callable[[], None]) -> float:
+def timed(action: Callable[[], object]) -> float:
     started = time.monotonic()
     action()
     return time.monotonic() - started
 
 
+def pip_case(base: Path, name: str, index_url: str, wheels: Path, cache: Path, gitconfig: Path) -> float:
+    """Seconds for pip to install acme-core into a fresh venv (the venv's creation is not counted)."""
+    setup = PipSetup(index_url, wheels, cache, base / name / "home", gitconfig)
+    env = Venv.create(base / name / "venv", setup)
+    return timed(lambda: env.install("acme-core").check())
+
+
+def uv_case(uv: Path, base: Path, name: str, bridge_url: str, backends_url: str, uv_cache: Path) -> float:
+    """Seconds for uv to install acme-core into a fresh venv (the venv's creation is not counted)."""
+    env = uv_environ(base / name, backends_url, {"UV_CACHE_DIR": str(uv_cache)})
+    target = base / name / "venv"
+    run_tool(str(uv), "venv", "--python", sys.executable, str(target), env=env, cwd=base).check()
+    command = [str(uv), "pip", "install", "--python", str(target / "bin" / "python")]
+    command += ["--extra-index-url", bridge_url, "acme-core"]
+    return timed(lambda: run_tool(*command, env=env, cwd=base).check())
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bridge-bench-"))
@@ -93,38 +113,34 @@ def run(work: Path, rounds: int) -> int:
         work / "gitconfig", instead_of={world.bare_root.as_uri() + "/": f"https://{HOST}/acme/"}
     )
     results: dict[str, list[float]] = {}
-    with serve_site(static.parent) as site, serve_site(write_backends_index(wheels, work / "backends")) as backends:
+
+    def record(case: str, seconds: float) -> None:
+        results.setdefault(case, []).append(seconds)
+
+    backends_root = write_backends_index(wheels, work / "backends")
+    with serve_site(static.parent) as site, serve_site(backends_root) as backends:
         for round_ in range(rounds):
             base = work / f"round{round_}"
-
-            def pip_case(index_url: str, cache: Path, name: str) -> float:
-                setup = PipSetup(index_url, wheels, cache, base / name / "home", gitconfig)
-                env = Venv.create(base / name / "venv", setup)
-                return timed(lambda: env.install("acme-core").check() and None)
-
-            results.setdefault("(a) pip, static index, cold", []).append(
-                pip_case(site.index_url, base / "pip-cache", "a")
+            pip_cache = base / "pip-cache"
+            record(
+                "(a) pip, static index, cold",
+                pip_case(base, "a", site.index_url, wheels, pip_cache, gitconfig),
             )
-            results.setdefault("(b) pip, static index, warm", []).append(
-                pip_case(site.index_url, base / "pip-cache", "b")
+            record(
+                "(b) pip, static index, warm",
+                pip_case(base, "b", site.index_url, wheels, pip_cache, gitconfig),
             )
             bridge = start_bridge(
                 "--allow-host", HOST, index=str(static), cache=base / "bridge-cache", home=base / "bh",
                 gitconfig=gitconfig,
             )  # fmt: skip
             try:
-
-                def uv_case(uv_cache: Path, name: str) -> float:
-                    env = uv_environ(base / name, backends.index_url, {"UV_CACHE_DIR": str(uv_cache)})
-                    run_tool(str(uv), "venv", "--python", sys.executable, str(base / name / "venv"), env=env,
-                             cwd=base).check()  # fmt: skip
-                    command = [str(uv), "pip", "install", "--python", str(base / name / "venv" / "bin" / "python")]
-                    command += ["--extra-index-url", bridge.url, "acme-core"]
-                    return timed(lambda: run_tool(*command, env=env, cwd=base).check() and None)
-
-                results.setdefault("(c) uv, bridge, cold", []).append(uv_case(base / "uv-c", "c"))
-                results.setdefault("(d) uv, warm bridge, cold uv cache", []).append(uv_case(base / "uv-d", "d"))
-                results.setdefault("(e) uv, bridge, warm", []).append(uv_case(base / "uv-d", "e"))
+                url, index = bridge.url, backends.index_url
+                record("(c) uv, bridge, cold", uv_case(uv, base, "c", url, index, base / "uv-c"))
+                record(
+                    "(d) uv, warm bridge, cold uv cache", uv_case(uv, base, "d", url, index, base / "uv-d")
+                )
+                record("(e) uv, bridge, warm", uv_case(uv, base, "e", url, index, base / "uv-d"))
             finally:
                 bridge.stop()
             cold = start_bridge(
@@ -132,8 +148,8 @@ def run(work: Path, rounds: int) -> int:
                 gitconfig=gitconfig,
             )  # fmt: skip
             try:
-                results.setdefault("(f) pip, bridge, cold", []).append(
-                    pip_case(cold.url, base / "pip-cache-f", "f")
+                record(
+                    "(f) pip, bridge, cold", pip_case(base, "f", cold.url, wheels, base / "pip-f", gitconfig)
                 )
             finally:
                 cold.stop()

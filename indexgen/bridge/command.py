@@ -9,12 +9,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, IndexgenError, register_secret
-from .fetch import GitCache
 from .links import DEFAULT_ALLOWED_HOSTS, check_clone_url
-from .server import LOOPBACK_NAMES, BridgeServer
-from .service import Bridge, Upstream
+
+if TYPE_CHECKING:
+    from .server import BridgeServer
+
+# The server, git and HTTP modules load only when the bridge starts: `indexgen build` never needs them.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 DEFAULT_PORT = 8765
 DEFAULT_HOST = "127.0.0.1"
@@ -164,6 +168,10 @@ class BindFailed(IndexgenError):
 
 
 def open_bridge(settings: BridgeSettings, environ: Mapping[str, str] | None = None) -> BridgeServer:
+    from .fetch import GitCache
+    from .server import BridgeServer
+    from .service import Bridge, Upstream
+
     env = os.environ if environ is None else environ
     bridge = Bridge(
         Upstream(settings.index), settings.cache, settings.allowed_hosts, GitCache(settings.cache, env)

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .command import LOOPBACK_NAMES
 from .service import Bridge, BridgeError
 
 log = logging.getLogger("indexgen.bridge")
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 _FILE = re.compile(r"/files/([0-9a-f]{40})/([^/]+)")
 _PROJECT = re.compile(r"/simple/([A-Za-z0-9._-]+)/?")
 
