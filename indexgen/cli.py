@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, actions
+from .bridge.command import add_bridge_parser, banner, bridge_settings, open_bridge
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError, redact
 from .init import render_init_files, write_init_files
@@ -171,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         help="organisation to scan, user:LOGIN for a user (repeatable; default: the index "
         "repository's owner)",
     )
+    add_bridge_parser(commands)
     return parser
 
 
@@ -215,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "init":
         return _init(args)
+    if args.command == "bridge":
+        return _run_bridge(parser, args)
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2
@@ -241,6 +246,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summary(outcome))
     if in_actions:
         actions.report_success(os.environ, outcome, settings.report)
+    return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_bridge(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM (a CI job's end), then stop cleanly with exit 0."""
+    _configure_logging(args.verbose + 2 if args.verbose else 1)
+    try:
+        settings = bridge_settings(args, os.environ)
+    except IndexgenError as exc:
+        parser.exit(2, f"indexgen bridge: error: {exc}\n")
+    try:
+        server = open_bridge(settings)
+    except IndexgenError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    print(banner(server, settings), flush=True)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print("indexgen bridge: stopped", flush=True)
     return 0
 
 
