@@ -166,7 +166,17 @@ def _project(
         moved += [move] if move else []
         url = c.url if commit == c.tag.commit else _link(c, commit, options)
         releases.append(
-            Release(c.name, c.version_text, c.tag.name, commit, c.repo.full_name, url, meta.requires_python)
+            Release(
+                c.name,
+                c.version_text,
+                c.tag.name,
+                commit,
+                c.repo.full_name,
+                url,
+                meta.requires_python,
+                date=c.tag.date,
+                dependencies=meta.dependencies,
+            )
         )
     latest = next((c for c in reversed(ordered) if not c.version.is_prerelease), ordered[-1])
     project = Project(
@@ -176,6 +186,9 @@ def _project(
         html_url=repo.html_url,
         description=repo.description,
         releases=tuple(releases),
+        summary=latest.metadata.summary or "",
+        topics=repo.topics,
+        archived=repo.archived,
     )
     return project, moved
 

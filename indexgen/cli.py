@@ -10,12 +10,15 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError, redact
 from .progress import StreamProgress
 from .pypi import DEFAULT_PYPI_URL
+from .serve import DEFAULT_HOST, DEFAULT_PORT, is_loopback, make_server, server_url
 from .settings import settings_from
 from .versions import DEFAULT_TAG_PATTERN
 
@@ -137,7 +140,50 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the dependency-confusion check against PyPI",
     )
     build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
+    _add_serve_parser(commands)
     return parser
+
+
+def _add_serve_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="preview a built site on this machine",
+        description="Serve a built site the way GitHub Pages does, on loopback unless --host says otherwise.",
+    )
+    serve.add_argument("directory", nargs="?", default="site", metavar="DIR", help="the site (default: site)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help="port (default: %(default)s; 0: any free one)",
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to listen on (default: %(default)s); anything else exposes the site to the network",
+    )
+    serve.add_argument("-v", "--verbose", action="count", default=0, help="log every request")
+
+
+def run_serve_command(args: argparse.Namespace) -> int:
+    try:
+        server = make_server(Path(args.directory), args.host, args.port)
+    except IndexgenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    url = server_url(server)
+    if not is_loopback(args.host):
+        print(f"warning: listening on {args.host}: other machines can reach this site", file=sys.stderr)
+    print(f"Serving {args.directory} at {url} (Ctrl-C to stop)", flush=True)
+    print(f"  pip install --extra-index-url {url}simple/ PACKAGE", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        server.server_close()
+    return 0
 
 
 def _configure_logging(verbose: int) -> None:
@@ -168,6 +214,9 @@ def summary(outcome: BuildOutcome) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        _configure_logging(args.verbose)
+        return run_serve_command(args)
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2

@@ -30,6 +30,9 @@ class TagRef:
 
     name: str
     commit: str
+    # When it was released: the annotated tag's tagger date, else the commit's committed date
+    # (ISO 8601, as GitHub gives it); "" where the scan did not get it for free (REST).
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class RepoSnapshot:
     description: str = ""
     ssh_url: str = ""
     tags: tuple[TagRef, ...] = ()
+    topics: tuple[str, ...] = ()  # the repository's topics, as GitHub lists them
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,11 @@ class Release:
     repository: str  # owner/name
     url: str  # the full VCS link pip gets
     requires_python: str | None = None
+    date: str = ""  # the tag's date (see TagRef), "" when unknown
+    # Static `Requires-Dist` of the metadata at this commit (ProjectMetadata.dependencies).
+    dependencies: tuple[str, ...] = ()
+    # PEP 592: the reason this release is yanked ("" for no reason given); None when not yanked.
+    yanked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,9 @@ class Project:
     html_url: str
     description: str
     releases: tuple[Release, ...]  # oldest first, by PEP 440 ordering
+    summary: str = ""  # the latest release's metadata summary, "" when it states none
+    topics: tuple[str, ...] = ()
+    archived: bool = False
 
     @property
     def latest(self) -> Release:

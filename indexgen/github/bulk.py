@@ -28,13 +28,24 @@ FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
 
 
-def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | None:
-    """(commit oid, commit node id) behind a tag ref's target, through up to two annotated tags."""
+def _peel(target: Mapping[str, Any] | None) -> tuple[str, str, str] | None:
+    """(commit oid, commit node id, date) behind a tag ref's target, through up to two annotated
+    tags. The date is the outermost tag's tagger date, else the commit's committed date."""
+    tagged = ""
     while target:
         if target.get("__typename") == "Commit":
-            return str(target["oid"]), str(target.get("id") or "")
-        target = target.get("target") if target.get("__typename") == "Tag" else None
+            date = tagged or str(target.get("committedDate") or "")
+            return str(target["oid"]), str(target.get("id") or ""), date
+        if target.get("__typename") != "Tag":
+            return None
+        tagged = tagged or str((target.get("tagger") or {}).get("date") or "")
+        target = target.get("target")
     return None
+
+
+def _topics(node: Mapping[str, Any]) -> tuple[str, ...]:
+    nodes = (node.get("repositoryTopics") or {}).get("nodes") or []
+    return tuple(str(n["topic"]["name"]) for n in nodes if n and (n.get("topic") or {}).get("name"))
 
 
 def _owner_typename(kind: OwnerKind) -> str:
@@ -107,6 +118,7 @@ class GraphQLScanner:
             empty=bool(node.get("isEmpty")),
             description=str(node.get("description") or ""),
             ssh_url=str(node.get("sshUrl") or ""),
+            topics=_topics(node),
         )
         if repo.fork or repo.empty:
             return repo
@@ -121,7 +133,7 @@ class GraphQLScanner:
             if peeled is None:
                 log.debug("%s: tag %s does not point to a commit", full_name, ref.get("name"))
                 continue
-            tag = TagRef(str(ref["name"]), peeled[0])
+            tag = TagRef(str(ref["name"]), peeled[0], peeled[2])
             tags.append(tag)
             if tag.commit not in wanted and need_files(tag):
                 wanted[tag.commit] = peeled[1]

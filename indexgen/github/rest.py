@@ -273,4 +273,7 @@ def snapshot_of(repo: Repository) -> RepoSnapshot:
         archived=bool(repo.archived),
         description=repo.description or "",
         ssh_url=repo.ssh_url or "",
+        # The listing carries topics (read from the listing's JSON: `repo.topics` would fetch the whole
+        # repository where they are absent); tag dates would cost a request per tag, so REST has none.
+        topics=tuple(str(t) for t in (repo._rawData.get("topics") or ())),
     )

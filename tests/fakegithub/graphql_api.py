@@ -489,6 +489,10 @@ class RepoObj(GqlObject):
             info, matches, args, lambda m: RefObj(ctx, repo, refPrefix, m[0], m[1], m[2]), "ref"
         )
 
+    def gql_repositoryTopics(self, info: Info, **args: Any) -> dict[str, Any]:  # noqa: N802
+        ctx, repo = self.ctx, self.repo
+        return connection(info, list(repo.topics), args, lambda name: TopicLinkObj(ctx, repo, name), "topic")
+
     def gql_ref(self, info: Info, qualifiedName: str) -> RefObj | None:  # noqa: N803
         for full, commit, tag in _all_refs(self.repo):
             short = full.split("/", 2)[2]
@@ -519,6 +523,19 @@ class RepoObj(GqlObject):
                 return TagObj(ctx, repo, tag)
             return CommitObj(ctx, repo, commit)
         return tree_object(ctx, repo, commit, path.strip("/"))
+
+
+class TopicLinkObj(GqlObject):
+    """A `RepositoryTopic`: the link from a repository to its `Topic` (`{id, name}`)."""
+
+    typename = "RepositoryTopic"
+
+    def __init__(self, ctx: Context, repo: FakeRepo, name: str) -> None:
+        super().__init__(ctx)
+        self.fields = {
+            "id": legacy_node_id("RepositoryTopic", f"{repo.id}:{name}"),
+            "topic": {"id": legacy_node_id("Topic", name), "name": name},
+        }
 
 
 class RefObj(GqlObject):
@@ -608,6 +625,9 @@ class TagObj(_GitObj):
         super().__init__(ctx, repo, tag.object_sha, tag.commit, "Tag")
         self.tag = tag
         self.fields.update({"name": tag.name, "message": tag.message or f"Release {tag.name}\n"})
+        # An annotated tag's tagger date: the fake tags a commit when it is committed.
+        date = repo.commit_date(tag.commit)
+        self.fields["tagger"] = {"date": date, "email": "tagger@example.test", "name": "Tagger"}
 
     def gql_target(self, info: Info) -> CommitObj:
         return CommitObj(self.ctx, self.repo, self.tag.commit)

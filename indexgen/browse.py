@@ -1,0 +1,510 @@
+"""The browse site for people, beside (never inside) `simple/`: home, a page per project, problems,
+a 404 page, `robots.txt` and the `packages.json` catalogue. Pure: pages come back as text by path.
+
+Everything a page shows is computed here into small frozen records; the templates only loop and print
+(autoescape on, `StrictUndefined`). URLs are built and quoted here. No timestamps: identical input
+gives identical bytes. The install snippets say plainly what each tool can and cannot do with the
+index (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from . import __version__
+from .models import Index, Project, Release
+
+HOME = "index.html"
+PROBLEMS = "problems/index.html"
+NOT_FOUND = "404.html"
+ROBOTS = "robots.txt"
+CATALOGUE = "packages.json"
+CATALOGUE_FORMAT = 1
+ASSETS_JS = "assets/site.js"
+PLACEHOLDER_INDEX = "https://YOUR-PAGES-SITE/simple/"
+RECENT_COUNT = 6
+# Private search engines keep out: the names of an organisation's packages are private enough.
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("indexgen", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def project_path(name: str) -> str:
+    return f"p/{name}/index.html"
+
+
+def safe_http_url(url: str) -> str:
+    """A URL fit for an href on a human page: http(s) only, quoted where needed."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        return "#"
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def _project_href(root: str, name: str) -> str:
+    return f"{root}p/{urllib.parse.quote(name)}/"
+
+
+def _day(date: str) -> str:
+    """The calendar day of an ISO 8601 timestamp, "" when unknown."""
+    return date[:10]
+
+
+def _is_pre(version: str) -> bool:
+    return Version(version).is_prerelease
+
+
+# -- the records the templates print ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    kind: str  # css class: pre, archived, pypi, yanked
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    display_name: str
+    href: str
+    version: str
+    summary: str
+    date: str
+    repository: str
+    repo_url: str
+    topics: tuple[str, ...]
+    badges: tuple[Badge, ...]
+    search: str  # lower-cased text the search box matches: names, summary, topics
+
+
+@dataclass(frozen=True)
+class Recent:
+    display_name: str
+    href: str
+    version: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Snippet:
+    id: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    version: str
+    tag: str
+    commit: str
+    commit_url: str
+    date: str
+    requires_python: str
+    badges: tuple[Badge, ...]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    text: str  # the requirement as the metadata states it
+    href: str  # the project page of a private dependency, "" for others
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A private dependency pinned by a source: which version, and the range the pin replaces."""
+
+    name: str
+    version: str
+    wanted: str  # "acme-utils needs >=1.2", "" when any version would do
+
+
+@dataclass(frozen=True)
+class SkipGroup:
+    repository: str
+    repo_url: str
+    items: tuple[tuple[str, str], ...]  # (tag or "whole repository", reason)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: where the site root is from it, and the index URL for snippets."""
+
+    root: str
+    index_url: str
+    site_url_set: bool
+    version: str = __version__
+
+
+# -- the site ---------------------------------------------------------------------------------------
+
+
+def index_url_for(site_url: str | None) -> str:
+    return (site_url.rstrip("/") + "/simple/") if site_url else PLACEHOLDER_INDEX
+
+
+def render_browse_site(
+    index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The browse site's files as text, keyed by path relative to the site root."""
+    public = public or {}
+    index_url = index_url_for(site_url)
+    by_name = {p.name: p for p in index.projects}
+    used_by = _used_by(index.projects, by_name)
+    files = {
+        HOME: render_home(index, Context("", index_url, bool(site_url)), public),
+        PROBLEMS: render_problems(index, Context("../", index_url, bool(site_url)), public),
+        NOT_FOUND: render_not_found(site_url),
+        ROBOTS: ROBOTS_TXT,
+        ASSETS_JS: _env.get_template("site.js").render(),
+        CATALOGUE: render_catalogue(index, site_url, public),
+    }
+    context = Context("../../", index_url, bool(site_url))
+    for project in index.projects:
+        files[project_path(project.name)] = render_project(
+            project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
+        )
+    return files
+
+
+def _badges(project: Project, public_version: str | None) -> tuple[Badge, ...]:
+    badges = []
+    if all(_is_pre(r.version) for r in project.releases):
+        badges.append(Badge("pre-release only", "pre", "every release is a pre-release: pip needs --pre"))
+    if project.archived:
+        badges.append(Badge("archived", "archived", "the repository is archived; its releases still install"))
+    if public_version:
+        badges.append(
+            Badge(
+                f"also on PyPI ({public_version})",
+                "pypi",
+                "pip merges both indexes and takes the highest version",
+            )
+        )
+    return tuple(badges)
+
+
+def _last_date(project: Project) -> str:
+    return max((r.date for r in project.releases), default="")
+
+
+def _card(project: Project, public_version: str | None) -> Card:
+    latest = project.latest
+    summary = project.summary or project.description
+    search = " ".join((project.name, project.display_name, summary, *project.topics)).lower()
+    return Card(
+        name=project.name,
+        display_name=project.display_name,
+        href=_project_href("", project.name),
+        version=latest.version,
+        summary=summary,
+        date=_day(_last_date(project)),
+        repository=project.repository,
+        repo_url=safe_http_url(project.html_url),
+        topics=project.topics,
+        badges=_badges(project, public_version),
+        search=search,
+    )
+
+
+def _recent(projects: Iterable[Project]) -> list[Recent]:
+    dated = [(r.date, p, r) for p in projects for r in p.releases if r.date]
+    dated.sort(key=lambda item: (item[0], item[1].name, Version(item[2].version)), reverse=True)
+    return [
+        Recent(p.display_name, _project_href("", p.name), r.version, _day(date))
+        for date, p, r in dated[:RECENT_COUNT]
+    ]
+
+
+def render_home(index: Index, context: Context, public: Mapping[str, str]) -> str:
+    cards = [_card(p, public.get(p.name)) for p in index.projects]
+    return _env.get_template("home.html").render(
+        ctx=context,
+        title="Python packages",
+        cards=cards,
+        recent=_recent(index.projects),
+        setup=_setup_snippets(context.index_url),
+        problem_count=len(index.skipped) + len(index.warnings) + len(index.moved),
+    )
+
+
+# -- a project's page -------------------------------------------------------------------------------
+
+
+def _requirement(text: str) -> Requirement | None:
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
+def _newest_matching(project: Project, requirement: Requirement) -> Release:
+    """The release a source would best pin: the newest that satisfies the range, else the latest."""
+    allowed = set(requirement.specifier.filter([r.version for r in project.releases]))
+    matching = [r for r in project.releases if r.version in allowed]
+    return matching[-1] if matching else project.latest
+
+
+def private_closure(
+    release: Release, by_name: Mapping[str, Project]
+) -> list[tuple[Release, Requirement | None]]:
+    """The release and every private project it needs, transitively through the static dependencies
+    of the release each pin picks, each once: what a uv/Poetry/Pipfile source list must name, since
+    neither uv nor Poetry applies a source to a transitive dependency (uv#11388, poetry#2610)."""
+    pinned: list[tuple[Release, Requirement | None]] = [(release, None)]
+    seen = {release.project}
+    queue = [release]
+    while queue:
+        current = queue.pop(0)
+        for text in current.dependencies:
+            requirement = _requirement(text)
+            if requirement is None:
+                continue
+            name = canonicalize_name(requirement.name)
+            if name in seen or name not in by_name:
+                continue
+            seen.add(name)
+            chosen = _newest_matching(by_name[name], requirement)
+            pinned.append((chosen, requirement))
+            queue.append(chosen)
+    return pinned
+
+
+def _git_source(release: Release) -> tuple[str, str, str]:
+    """(git URL, commit, subdirectory) of a release's link `git+URL@SHA#[subdirectory=…&]egg=…`."""
+    base, _, fragment = release.url.partition("#")
+    repo_url = base.removeprefix("git+").rsplit("@", 1)[0]
+    subdirectory = urllib.parse.parse_qs(fragment).get("subdirectory", [""])[0]
+    return repo_url, release.commit, subdirectory
+
+
+def _direct_reference(release: Release) -> str:
+    repo_url, commit, subdirectory = _git_source(release)
+    tail = f"#subdirectory={subdirectory}" if subdirectory else ""
+    return f"{release.project} @ git+{repo_url}@{commit}{tail}"
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def _source_table(release: Release) -> str:
+    repo_url, commit, subdirectory = _git_source(release)
+    sub = f", subdirectory = {_toml(subdirectory)}" if subdirectory else ""
+    return f"{release.project} = {{ git = {_toml(repo_url)}, rev = {_toml(commit)}{sub} }}"
+
+
+def _setup_snippets(index_url: str) -> list[Snippet]:
+    return [
+        Snippet(
+            "setup-config",
+            "Once per machine: pip config",
+            f"pip config set global.extra-index-url {index_url}",
+        ),
+        Snippet("setup-env", "Or per shell / CI job: environment", f"export PIP_EXTRA_INDEX_URL={index_url}"),
+    ]
+
+
+def _install_snippets(release: Release, index_url: str) -> list[Snippet]:
+    name, version = release.project, release.version
+    return [
+        Snippet("pip-install", "pip install", f"pip install --extra-index-url {index_url} {name}"),
+        Snippet("requirements", "requirements.txt", f"--extra-index-url {index_url}\n{name}=={version}"),
+        Snippet("pyproject", "pyproject.toml", f'[project]\ndependencies = [\n    "{name}>={version}",\n]'),
+        *_setup_snippets(index_url),
+    ]
+
+
+def _source_snippets(closure: list[tuple[Release, Requirement | None]], index_url: str) -> list[Snippet]:
+    names = [r.project for r, _ in closure]
+    dependencies = "".join(f'    "{n}",\n' for n in names)
+    uv_sources = "\n".join(_source_table(r) for r, _ in closure)
+    pipfile_packages = "\n".join(f'{n} = {{ version = "*", index = "private" }}' for n in names)
+    return [
+        Snippet("direct", "Direct reference (uv add, poetry add, pip)", _direct_reference(closure[0][0])),
+        Snippet(
+            "uv-sources",
+            "uv: pyproject.toml",
+            f"[project]\ndependencies = [\n{dependencies}]\n\n[tool.uv.sources]\n{uv_sources}",
+        ),
+        Snippet("poetry", "Poetry: pyproject.toml", f"[tool.poetry.dependencies]\n{uv_sources}"),
+        Snippet(
+            "pipfile",
+            "pipenv: Pipfile (through the index)",
+            '[[source]]\nname = "pypi"\nurl = "https://pypi.org/simple"\nverify_ssl = true\n\n'
+            f'[[source]]\nname = "private"\nurl = "{index_url}"\nverify_ssl = true\n\n'
+            f"[packages]\n{pipfile_packages}",
+        ),
+    ]
+
+
+def _pins(closure: list[tuple[Release, Requirement | None]]) -> list[Pin]:
+    return [
+        Pin(r.project, r.version, str(req.specifier) if req and req.specifier else "")
+        for r, req in closure[1:]
+    ]
+
+
+def _dependencies(release: Release, by_name: Mapping[str, Project], root: str) -> list[Dependency]:
+    found = []
+    for text in release.dependencies:
+        requirement = _requirement(text)
+        name = canonicalize_name(requirement.name) if requirement else ""
+        found.append(Dependency(text, _project_href(root, name) if name in by_name else ""))
+    return found
+
+
+def _used_by(projects: Iterable[Project], by_name: Mapping[str, Project]) -> dict[str, tuple[Project, ...]]:
+    """Per project, the org's projects whose newest release depends on it."""
+    users: dict[str, list[Project]] = defaultdict(list)
+    for project in projects:
+        for text in project.latest.dependencies:
+            requirement = _requirement(text)
+            if requirement is None:
+                continue
+            name = canonicalize_name(requirement.name)
+            if name in by_name and name != project.name and project not in users[name]:
+                users[name].append(project)
+    return {name: tuple(sorted(found, key=lambda p: p.name)) for name, found in users.items()}
+
+
+def _release_rows(project: Project) -> list[ReleaseRow]:
+    base = safe_http_url(project.html_url)
+    rows = []
+    for r in reversed(project.releases):
+        badges = []
+        if _is_pre(r.version):
+            badges.append(Badge("pre-release", "pre", "pip installs it only with --pre or an exact pin"))
+        if r.yanked is not None:
+            badges.append(Badge("yanked", "yanked", r.yanked or "yanked: pip skips it unless pinned exactly"))
+        commit_url = f"{base}/commit/{r.commit}" if base != "#" else "#"
+        rows.append(
+            ReleaseRow(
+                r.version,
+                r.tag,
+                r.commit[:7],
+                commit_url,
+                _day(r.date),
+                r.requires_python or "",
+                tuple(badges),
+            )
+        )
+    return rows
+
+
+def render_project(
+    project: Project,
+    by_name: Mapping[str, Project],
+    used_by: Iterable[Project],
+    context: Context,
+    public_version: str | None,
+) -> str:
+    latest = project.latest
+    closure = private_closure(latest, by_name)
+    return _env.get_template("project.html").render(
+        ctx=context,
+        title=project.display_name,
+        project=project,
+        summary=project.summary or project.description,
+        repo_url=safe_http_url(project.html_url),
+        latest=latest,
+        latest_date=_day(latest.date),
+        badges=_badges(project, public_version),
+        install=_install_snippets(latest, context.index_url),
+        sources=_source_snippets(closure, context.index_url),
+        pins=_pins(closure),
+        dependencies=_dependencies(latest, by_name, context.root),
+        used_by=[
+            Recent(p.display_name, _project_href(context.root, p.name), p.latest.version, "") for p in used_by
+        ],
+        releases=_release_rows(project),
+    )
+
+
+# -- problems, 404, catalogue -----------------------------------------------------------------------
+
+
+def render_problems(index: Index, context: Context, public: Mapping[str, str]) -> str:
+    grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for skip in index.skipped:
+        grouped[skip.repository].append((skip.tag or "whole repository", skip.reason))
+    urls = {p.repository: safe_http_url(p.html_url) for p in index.projects}
+    groups = [
+        SkipGroup(repo, urls.get(repo, ""), tuple(items))
+        for repo, items in sorted(grouped.items(), key=lambda kv: kv[0].lower())
+    ]
+    warnings = [
+        *index.warnings,
+        *(str(m) for m in index.moved),
+        *(
+            f"{name} also exists on PyPI ({version}): pip takes the higher version of the two indexes"
+            for name, version in sorted(public.items())
+        ),
+    ]
+    return _env.get_template("problems.html").render(
+        ctx=context, title="Problems", groups=groups, warnings=warnings, skip_count=len(index.skipped)
+    )
+
+
+def render_not_found(site_url: str | None) -> str:
+    # Pages serves this file for every missing path, at any depth: links must be absolute.
+    home = site_url.rstrip("/") + "/" if site_url else "/"
+    return _env.get_template("404.html").render(
+        ctx=Context(home, index_url_for(site_url), bool(site_url)), title="Page not found"
+    )
+
+
+def render_catalogue(index: Index, site_url: str | None, public: Mapping[str, str]) -> str:
+    """`packages.json`: the projects and their releases for machines (format documented in README)."""
+    projects = []
+    for p in index.projects:
+        releases = [
+            {
+                "version": r.version,
+                "tag": r.tag,
+                "commit": r.commit,
+                "url": r.url,
+                "requires_python": r.requires_python,
+                "yanked": r.yanked,
+                "date": r.date or None,
+                "dependencies": list(r.dependencies),
+            }
+            for r in reversed(p.releases)
+        ]
+        projects.append(
+            {
+                "name": p.name,
+                "display_name": p.display_name,
+                "summary": p.summary or p.description,
+                "repository": p.repository,
+                "repository_url": p.html_url,
+                "topics": list(p.topics),
+                "archived": p.archived,
+                "latest": p.latest.version,
+                "also_on_pypi": public.get(p.name),
+                "releases": releases,
+            }
+        )
+    data: dict[str, Any] = {
+        "format": CATALOGUE_FORMAT,
+        "index_url": index_url_for(site_url) if site_url else None,
+        "projects": projects,
+    }
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
