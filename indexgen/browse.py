@@ -492,6 +492,7 @@ def render_catalogue(index: Index, site_url: str | None, public: Mapping[str, st
             {
                 "name": p.name,
                 "display_name": p.display_name,
+                "page": _project_href("", p.name),  # relative to the site root
                 "summary": p.summary or p.description,
                 "repository": p.repository,
                 "repository_url": p.html_url,

@@ -13,6 +13,8 @@ from indexgen.build import build_index
 from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
 from indexgen.render import render_json, render_site, report_data
 
+from .browse_sample import PUBLIC, SITE_URL, browse_index
+
 GOLDEN = Path(__file__).parent / "golden"
 A, B, C = ("1" * 40, "2" * 40, "3" * 40)
 
@@ -56,7 +58,6 @@ def check_golden(name: str, actual: bytes) -> None:
     [
         ("simple/index.html", "simple_index.html"),
         ("simple/acme-utils/index.html", "project_acme-utils.html"),
-        ("index.html", "browse.html"),
     ],
 )
 def test_pages_match_golden_files(page: str, golden: str) -> None:
@@ -64,10 +65,41 @@ def test_pages_match_golden_files(page: str, golden: str) -> None:
     check_golden(golden, site[page])
 
 
+@pytest.mark.parametrize(
+    ("page", "golden"),
+    [
+        ("index.html", "browse_home.html"),
+        ("p/acme-utils/index.html", "browse_p_acme-utils.html"),
+        ("p/acme-core/index.html", "browse_p_acme-core.html"),
+        ("p/beta-tool/index.html", "browse_p_beta-tool.html"),
+        ("p/zeta-utils/index.html", "browse_p_zeta-utils.html"),
+        ("problems/index.html", "browse_problems.html"),
+        ("404.html", "browse_404.html"),
+        ("packages.json", "browse_packages.json"),
+        ("robots.txt", "browse_robots.txt"),
+        ("assets/site.js", "browse_site.js"),
+    ],
+)
+def test_browse_pages_match_golden_files(page: str, golden: str) -> None:
+    site = render_site(browse_index(), site_url=SITE_URL, public=PUBLIC)
+    check_golden(golden, site[page])
+
+
+def test_browse_home_without_site_url_matches_golden_file() -> None:
+    check_golden("browse_home_no_site_url.html", render_site(browse_index(), public=PUBLIC)["index.html"])
+
+
 def test_site_has_one_page_per_project_and_is_deterministic() -> None:
     site = render_site(sample_index())
     assert sorted(site) == [
+        "404.html",
+        "assets/site.js",
         "index.html",
+        "p/acme-utils/index.html",
+        "p/zeta-utils/index.html",
+        "packages.json",
+        "problems/index.html",
+        "robots.txt",
         "simple/acme-utils/index.html",
         "simple/index.html",
         "simple/zeta-utils/index.html",
