@@ -21,7 +21,7 @@ from .browse_sample import PUBLIC, SITE_URL, browse_index
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("INDEXGEN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
     "--headless",
