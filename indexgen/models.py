@@ -7,6 +7,7 @@ renderer turns into pages. All of them load from and dump to plain JSON-able val
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -138,7 +139,7 @@ class Project:
     topics: tuple[str, ...] = ()
     archived: bool = False
 
-    @property
+    @functools.cached_property  # asked for by every page that names the project
     def latest(self) -> Release:
         """The highest final release, or the highest pre-release when there is no final one."""
         from packaging.version import Version

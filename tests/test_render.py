@@ -78,6 +78,7 @@ def test_pages_match_golden_files(page: str, golden: str) -> None:
         ("packages.json", "browse_packages.json"),
         ("robots.txt", "browse_robots.txt"),
         ("assets/site.js", "browse_site.js"),
+        ("assets/site.css", "browse_site.css"),
     ],
 )
 def test_browse_pages_match_golden_files(page: str, golden: str) -> None:
@@ -93,6 +94,7 @@ def test_site_has_one_page_per_project_and_is_deterministic() -> None:
     site = render_site(sample_index())
     assert sorted(site) == [
         "404.html",
+        "assets/site.css",
         "assets/site.js",
         "index.html",
         "p/acme-utils/index.html",
