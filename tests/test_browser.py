@@ -217,3 +217,40 @@ def test_screenshots_of_home_and_a_project_page(page: Any, site_url: str, scheme
         shot = ARTIFACTS / f"{name}-{scheme}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+
+
+# Every element that shows text of its own: its colour against the first opaque background behind it.
+CONTRAST_JS = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    found.push([el.tagName + "." + el.className, el.textContent.trim().slice(0, 30), Math.round(ratio * 100) / 100]);
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["", "p/acme-utils/", "p/acme-core/", "problems/", "404.html"])
+def test_every_text_has_a_contrast_of_at_least_4_5(page: Any, site_url: str, scheme: str, path: str) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.goto(site_url + path)
+    measured = page.evaluate(CONTRAST_JS)
+    assert len(measured) >= 8  # the check saw the page's text
+    low = [m for m in measured if m[2] < 4.5]
+    assert low == [], low
