@@ -20,12 +20,19 @@ from typing import Any, NamedTuple
 
 import jinja2
 from markupsafe import Markup
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
 from . import __version__
 from .models import Index, Project, Release
+from .snippets import (
+    install_snippets,
+    parse_requirement,
+    parse_version,
+    pins,
+    private_closure,
+    setup_snippets,
+    source_snippets,
+)
 
 HOME = "index.html"
 PROBLEMS = "problems/index.html"
@@ -71,14 +78,8 @@ def _day(date: str) -> str:
     return date[:10]
 
 
-@functools.lru_cache(maxsize=8192)
-def _version(text: str) -> Version:
-    """Parsed once: an org's projects share most version strings ("1.0.0"), and pages ask often."""
-    return Version(text)
-
-
 def _is_pre(version: str) -> bool:
-    return _version(version).is_prerelease
+    return parse_version(version).is_prerelease
 
 
 # -- the records the templates print ---------------------------------------------------------------
@@ -117,13 +118,6 @@ class Recent:
     date: str
 
 
-@dataclass(frozen=True)
-class Snippet:
-    id: str
-    label: str
-    text: str
-
-
 class ReleaseRow(NamedTuple):  # a tuple: 50,000 of them are made per build
     version: str
     tag: str
@@ -138,15 +132,6 @@ class ReleaseRow(NamedTuple):  # a tuple: 50,000 of them are made per build
 class Dependency:
     text: str  # the requirement as the metadata states it
     href: str  # the project page of a private dependency, "" for others
-
-
-@dataclass(frozen=True)
-class Pin:
-    """A private dependency pinned by a source: which version, and the range the pin replaces."""
-
-    name: str
-    version: str
-    wanted: str  # "acme-utils needs >=1.2", "" when any version would do
 
 
 @dataclass(frozen=True)
@@ -241,7 +226,7 @@ def _card(project: Project, public_version: str | None) -> Card:
 def _recent(projects: Iterable[Project]) -> list[Recent]:
     dated = [(r.date, p, r) for p in projects for r in p.releases if r.date]
     newest = heapq.nlargest(
-        RECENT_COUNT, dated, key=lambda item: (item[0], item[1].name, _version(item[2].version))
+        RECENT_COUNT, dated, key=lambda item: (item[0], item[1].name, parse_version(item[2].version))
     )
     return [Recent(p.display_name, _project_href("", p.name), r.version, _day(date)) for date, p, r in newest]
 
@@ -253,7 +238,7 @@ def render_home(index: Index, context: Context, public: Mapping[str, str]) -> st
         title="Python packages",
         cards=cards,
         recent=_recent(index.projects),
-        setup=_setup_snippets(context.index_url),
+        setup=setup_snippets(context.index_url),
         problem_count=len(index.skipped) + len(index.warnings) + len(index.moved),
     )
 
@@ -261,129 +246,10 @@ def render_home(index: Index, context: Context, public: Mapping[str, str]) -> st
 # -- a project's page -------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8192)
-def _requirement(text: str) -> Requirement | None:
-    """Parsed once per text: every page that names a dependency asks again."""
-    try:
-        return Requirement(text)
-    except InvalidRequirement:
-        return None
-
-
-def _newest_matching(project: Project, requirement: Requirement) -> Release:
-    """The release a source would best pin: the newest that satisfies the range, else the latest."""
-    latest = project.latest
-    if not requirement.specifier or requirement.specifier.contains(_version(latest.version)):
-        return latest  # the common case, without testing every version
-    allowed = set(requirement.specifier.filter([r.version for r in project.releases]))
-    matching = [r for r in project.releases if r.version in allowed]
-    return matching[-1] if matching else project.latest
-
-
-def private_closure(
-    release: Release, by_name: Mapping[str, Project]
-) -> list[tuple[Release, Requirement | None]]:
-    """The release and every private project it needs, transitively through the static dependencies
-    of the release each pin picks, each once: what a uv/Poetry/Pipfile source list must name, since
-    neither uv nor Poetry applies a source to a transitive dependency (uv#11388, poetry#2610)."""
-    pinned: list[tuple[Release, Requirement | None]] = [(release, None)]
-    seen = {release.project}
-    queue = [release]
-    while queue:
-        current = queue.pop(0)
-        for text in current.dependencies:
-            requirement = _requirement(text)
-            if requirement is None:
-                continue
-            name = canonicalize_name(requirement.name)
-            if name in seen or name not in by_name:
-                continue
-            seen.add(name)
-            chosen = _newest_matching(by_name[name], requirement)
-            pinned.append((chosen, requirement))
-            queue.append(chosen)
-    return pinned
-
-
-def _git_source(release: Release) -> tuple[str, str, str]:
-    """(git URL, commit, subdirectory) of a release's link `git+URL@SHA#[subdirectory=…&]egg=…`."""
-    base, _, fragment = release.url.partition("#")
-    repo_url = base.removeprefix("git+").rsplit("@", 1)[0]
-    subdirectory = urllib.parse.parse_qs(fragment).get("subdirectory", [""])[0]
-    return repo_url, release.commit, subdirectory
-
-
-def _direct_reference(release: Release) -> str:
-    repo_url, commit, subdirectory = _git_source(release)
-    tail = f"#subdirectory={subdirectory}" if subdirectory else ""
-    return f"{release.project} @ git+{repo_url}@{commit}{tail}"
-
-
-def _toml(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
-
-
-def _source_table(release: Release) -> str:
-    repo_url, commit, subdirectory = _git_source(release)
-    sub = f", subdirectory = {_toml(subdirectory)}" if subdirectory else ""
-    return f"{release.project} = {{ git = {_toml(repo_url)}, rev = {_toml(commit)}{sub} }}"
-
-
-def _setup_snippets(index_url: str) -> list[Snippet]:
-    return [
-        Snippet(
-            "setup-config",
-            "Once per machine: pip config",
-            f"pip config set global.extra-index-url {index_url}",
-        ),
-        Snippet("setup-env", "Or per shell / CI job: environment", f"export PIP_EXTRA_INDEX_URL={index_url}"),
-    ]
-
-
-def _install_snippets(release: Release, index_url: str) -> list[Snippet]:
-    name, version = release.project, release.version
-    return [
-        Snippet("pip-install", "pip install", f"pip install --extra-index-url {index_url} {name}"),
-        Snippet("requirements", "requirements.txt", f"--extra-index-url {index_url}\n{name}=={version}"),
-        Snippet("pyproject", "pyproject.toml", f'[project]\ndependencies = [\n    "{name}>={version}",\n]'),
-        *_setup_snippets(index_url),
-    ]
-
-
-def _source_snippets(closure: list[tuple[Release, Requirement | None]], index_url: str) -> list[Snippet]:
-    names = [r.project for r, _ in closure]
-    dependencies = "".join(f'    "{n}",\n' for n in names)
-    uv_sources = "\n".join(_source_table(r) for r, _ in closure)
-    pipfile_packages = "\n".join(f'{n} = {{ version = "*", index = "private" }}' for n in names)
-    return [
-        Snippet("direct", "Direct reference (uv add, poetry add, pip)", _direct_reference(closure[0][0])),
-        Snippet(
-            "uv-sources",
-            "uv: pyproject.toml",
-            f"[project]\ndependencies = [\n{dependencies}]\n\n[tool.uv.sources]\n{uv_sources}",
-        ),
-        Snippet("poetry", "Poetry: pyproject.toml", f"[tool.poetry.dependencies]\n{uv_sources}"),
-        Snippet(
-            "pipfile",
-            "pipenv: Pipfile (through the index)",
-            '[[source]]\nname = "pypi"\nurl = "https://pypi.org/simple"\nverify_ssl = true\n\n'
-            f'[[source]]\nname = "private"\nurl = "{index_url}"\nverify_ssl = true\n\n'
-            f"[packages]\n{pipfile_packages}",
-        ),
-    ]
-
-
-def _pins(closure: list[tuple[Release, Requirement | None]]) -> list[Pin]:
-    return [
-        Pin(r.project, r.version, str(req.specifier) if req and req.specifier else "")
-        for r, req in closure[1:]
-    ]
-
-
 def _dependencies(release: Release, by_name: Mapping[str, Project], root: str) -> list[Dependency]:
     found = []
     for text in release.dependencies:
-        requirement = _requirement(text)
+        requirement = parse_requirement(text)
         name = canonicalize_name(requirement.name) if requirement else ""
         found.append(Dependency(text, _project_href(root, name) if name in by_name else ""))
     return found
@@ -394,7 +260,7 @@ def _used_by(projects: Iterable[Project], by_name: Mapping[str, Project]) -> dic
     users: dict[str, list[Project]] = defaultdict(list)
     for project in projects:
         for text in project.latest.dependencies:
-            requirement = _requirement(text)
+            requirement = parse_requirement(text)
             if requirement is None:
                 continue
             name = canonicalize_name(requirement.name)
@@ -451,9 +317,9 @@ def render_project(
         latest=latest,
         latest_date=_day(latest.date),
         badges=_badges_markup(_badges(project, public_version)),
-        install=_install_snippets(latest, context.index_url),
-        sources=_source_snippets(closure, context.index_url),
-        pins=_pins(closure),
+        install=install_snippets(latest, context.index_url),
+        sources=source_snippets(closure, context.index_url),
+        pins=pins(closure),
         dependencies=_dependencies(latest, by_name, context.root),
         used_by=[
             Recent(p.display_name, _project_href(context.root, p.name), p.latest.version, "") for p in used_by
