@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from indexgen.serve import is_loopback
 from tests.e2e.acme import CLONE_BASE, ORG, AcmeWorld
 from tests.e2e.cli import cli_environ, run_indexgen
 from tests.e2e.fixtures import AcmeBuild, PipSetupFactory
@@ -137,3 +138,41 @@ def test_the_built_browse_site_carries_dates_from_the_scan(acme_build: AcmeBuild
     home = (acme_build.site / "index.html").read_text()
     assert "last release <time datetime=" in home
     assert (acme_build.site / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.test", False),
+    ],
+)
+def test_only_loopback_addresses_count_as_private(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_a_non_loopback_host_is_served_only_when_asked_and_warned_about(
+    acme_build: AcmeBuild, tmp_path: Path
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "indexgen", "serve", str(acme_build.site), "--port", "0", "--host", "0.0.0.0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=cli_environ(tmp_path),
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stderr.readline().startswith("warning: listening on 0.0.0.0: other machines can reach")
+        assert " at http://0.0.0.0:" in process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
