@@ -174,7 +174,8 @@ def _project(
                 c.repo.full_name,
                 url,
                 meta.requires_python,
-                date=c.tag.date,
+                # The tag's date belongs to the tag's commit: unknown when an older commit stays published.
+                date=c.tag.date if commit == c.tag.commit else "",
                 dependencies=meta.dependencies,
             )
         )
