@@ -22,7 +22,6 @@ import jinja2
 from markupsafe import Markup
 from packaging.utils import canonicalize_name
 
-from . import __version__
 from .models import Index, Project, Release
 from .snippets import (
     install_snippets,
@@ -44,7 +43,7 @@ ASSETS_JS = "assets/site.js"
 ASSETS_CSS = "assets/site.css"
 PLACEHOLDER_INDEX = "https://YOUR-PAGES-SITE/simple/"
 RECENT_COUNT = 6
-# Private search engines keep out: the names of an organisation's packages are private enough.
+# Search engines keep out: an organisation's package names are its own business.
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 
 _env = jinja2.Environment(
@@ -148,7 +147,6 @@ class Context:
     root: str
     index_url: str
     site_url_set: bool
-    version: str = __version__
 
 
 # -- the site ---------------------------------------------------------------------------------------
