@@ -207,6 +207,9 @@ def _project(
             c.repo.full_name,
             url,
             meta.requires_python,
+            # The tag's date belongs to the tag's commit: unknown when an older commit stays published.
+            date=c.tag.date if commit == c.tag.commit else "",
+            dependencies=meta.dependencies,
             yanked=yanked.get(c.version),
         )
         (hidden if floor is not None and c.version < floor else releases).append(release)
@@ -221,6 +224,9 @@ def _project(
         html_url=repo.html_url,
         description=repo.description,
         releases=tuple(releases),
+        summary=latest.metadata.summary or "",
+        topics=repo.topics,
+        archived=repo.archived,
     )
     return project, moved, hidden
 

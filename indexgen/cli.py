@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__, actions
 from .bridge.command import add_bridge_parser, banner, bridge_settings, open_bridge
@@ -20,6 +21,7 @@ from .errors import IndexgenError, redact
 from .init import render_init_files, write_init_files
 from .progress import StreamProgress
 from .pypi import DEFAULT_PYPI_URL
+from .serve import DEFAULT_HOST, DEFAULT_PORT, is_loopback, make_server, server_url
 from .settings import settings_from
 from .versions import DEFAULT_TAG_PATTERN
 
@@ -174,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         "repository's owner)",
     )
     add_bridge_parser(commands)
+    _add_serve_parser(commands)
     return parser
 
 
@@ -185,6 +188,48 @@ def _init(args: argparse.Namespace) -> int:
         return 1
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _add_serve_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="preview a built site on this machine",
+        description="Serve a built site the way GitHub Pages does, on loopback unless --host says otherwise.",
+    )
+    serve.add_argument("directory", nargs="?", default="site", metavar="DIR", help="the site (default: site)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help="port (default: %(default)s; 0: any free one)",
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to listen on (default: %(default)s); anything else exposes the site to the network",
+    )
+    serve.add_argument("-v", "--verbose", action="count", default=0, help="log every request")
+
+
+def run_serve_command(args: argparse.Namespace) -> int:
+    try:
+        server = make_server(Path(args.directory), args.host, args.port)
+    except IndexgenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    url = server_url(server)
+    if not is_loopback(args.host):
+        print(f"warning: listening on {args.host}: other machines can reach this site", file=sys.stderr)
+    print(f"Serving {args.directory} at {url} (Ctrl-C to stop)", flush=True)
+    print(f"  pip install --extra-index-url {url}simple/ PACKAGE", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        server.server_close()
     return 0
 
 
@@ -220,6 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _init(args)
     if args.command == "bridge":
         return _run_bridge(parser, args)
+    if args.command == "serve":
+        _configure_logging(args.verbose)
+        return run_serve_command(args)
     if args.command != "build":
         parser.print_help(sys.stderr)
         return 2

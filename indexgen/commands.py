@@ -86,7 +86,7 @@ def make_scanner(settings: Settings, token: Token | None) -> Scanner:
         client = GraphQLClient(
             settings.graphql_url, token, usage, max_wait=settings.max_wait, backoff=settings.retry_backoff
         )
-        return GraphQLScanner(client, with_topics=bool(settings.topics))
+        return GraphQLScanner(client)
     if settings.scanner == "graphql":
         log.warning("the GraphQL API needs a token: scanning with the REST API")
     return RestScanner(
@@ -95,7 +95,6 @@ def make_scanner(settings: Settings, token: Token | None) -> Scanner:
         max_wait=settings.max_wait,
         backoff=settings.retry_backoff,
         usage=usage,
-        with_topics=bool(settings.topics),
     )
 
 

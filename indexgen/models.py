@@ -7,6 +7,7 @@ renderer turns into pages. All of them load from and dump to plain JSON-able val
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -31,6 +32,9 @@ class TagRef:
 
     name: str
     commit: str
+    # When it was released: the annotated tag's tagger date, else the commit's committed date
+    # (ISO 8601, as GitHub gives it); "" where the scan did not get it for free (REST).
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,10 @@ class Release:
     repository: str  # owner/name
     url: str  # the full VCS link pip gets
     requires_python: str | None = None
-    # PEP 592 `data-yanked`: None when not yanked, "" when yanked without a reason.
+    date: str = ""  # the tag's date (see TagRef), "" when unknown
+    # Static `Requires-Dist` of the metadata at this commit (ProjectMetadata.dependencies).
+    dependencies: tuple[str, ...] = ()
+    # PEP 592: the reason this release is yanked ("" for no reason given); None when not yanked.
     yanked: str | None = None
 
 
@@ -132,8 +139,11 @@ class Project:
     html_url: str
     description: str
     releases: tuple[Release, ...]  # oldest first, by PEP 440 ordering
+    summary: str = ""  # the latest release's metadata summary, "" when it states none
+    topics: tuple[str, ...] = ()
+    archived: bool = False
 
-    @property
+    @functools.cached_property  # asked for by every page that names the project
     def latest(self) -> Release:
         """The highest final release, or the highest pre-release when there is no final one; a yanked
         release only when every release is yanked (pip passes over yanked ones, PEP 592)."""

@@ -7,18 +7,18 @@ here. Output is byte-identical for identical input: sorted, no timestamps.
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import jinja2
 
+from .browse import HOME, render_browse_site
 from .models import Index, Project
 from .overrides import OVERRIDES_FILE, render_overrides
 
 ROOT_PAGE = "simple/index.html"
-BROWSE_PAGE = "index.html"
+BROWSE_PAGE = HOME
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("indexgen", "templates"),
@@ -38,28 +38,8 @@ class _Link:
     yanked: str | None  # PEP 592: None not yanked, "" yanked without a reason
 
 
-@dataclass(frozen=True)
-class _Row:
-    name: str
-    display_name: str
-    description: str
-    latest: str
-    count: int
-    repository: str
-    html_url: str
-    direct: str
-    public_version: str | None  # PyPI also has this name (acknowledged with --allow-public)
-
-
 def project_page(name: str) -> str:
     return f"simple/{name}/index.html"
-
-
-def _safe_http_url(url: str) -> str:
-    """A repository URL fit for an href on the human page: http(s) only, quoted where needed."""
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        return "#"
-    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def render_simple_root(index: Index) -> str:
@@ -71,36 +51,13 @@ def render_project_page(project: Project) -> str:
     return _env.get_template("simple_project.html").render(project=project, links=links)
 
 
-def render_browse_page(
-    index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
-) -> str:
-    index_url = (site_url.rstrip("/") + "/simple/") if site_url else "https://YOUR-PAGES-SITE/simple/"
-    rows = []
-    for p in index.projects:
-        latest = p.latest
-        rows.append(
-            _Row(
-                name=p.name,
-                display_name=p.display_name,
-                description=p.description,
-                latest=latest.version,
-                count=len(p.releases),
-                repository=p.repository,
-                html_url=_safe_http_url(p.html_url),
-                direct=f"{p.name} @ {latest.url.split('#', 1)[0]}",
-                public_version=(public or {}).get(p.name),
-            )
-        )
-    title = "Python package index"
-    return _env.get_template("browse.html").render(title=title, index_url=index_url, rows=rows)
-
-
 def render_site(
     index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
 ) -> dict[str, bytes]:
-    """Every page of the site, keyed by its path relative to the output directory. `public` names
-    the acknowledged projects that PyPI also has, with PyPI's version, for the browse page."""
-    pages = {ROOT_PAGE: render_simple_root(index), BROWSE_PAGE: render_browse_page(index, site_url, public)}
+    """Every file of the site, keyed by its path relative to the output directory: the PEP 503 pages
+    under `simple/` and the browse site beside them. `public` names the acknowledged projects that
+    PyPI also has, with PyPI's version, for the browse pages."""
+    pages = {ROOT_PAGE: render_simple_root(index), **render_browse_site(index, site_url, public)}
     for project in index.projects:
         pages[project_page(project.name)] = render_project_page(project)
     pages[OVERRIDES_FILE] = render_overrides(index)

@@ -74,14 +74,22 @@ def _metadata_from_json(data: Mapping[str, Any]) -> MetadataResult:
 def _repo_to_json(repo: RepoSnapshot) -> dict[str, Any]:
     data = {f.name: getattr(repo, f.name) for f in dataclasses.fields(RepoSnapshot)}
     data["tags"] = {t.name: t.commit for t in repo.tags}
+    # Beside `tags`, not inside it, so a state written before dates existed still loads as it is.
+    dates = {t.name: t.date for t in repo.tags if t.date}
+    if dates:
+        data["tag_dates"] = dates
+    data["topics"] = list(repo.topics)
     return data
 
 
 def _repo_from_json(data: Mapping[str, Any]) -> RepoSnapshot:
     fields = {f.name for f in dataclasses.fields(RepoSnapshot)} - {"tags"}
     values = {k: v for k, v in data.items() if k in fields}
+    values["topics"] = tuple(str(t) for t in data.get("topics", ()))
+    dates = dict(data.get("tag_dates", {}))
     tags = tuple(
-        TagRef(str(name), str(commit)) for name, commit in sorted(dict(data.get("tags", {})).items())
+        TagRef(str(name), str(commit), str(dates.get(name, "")))
+        for name, commit in sorted(dict(data.get("tags", {})).items())
     )
     values["topics"] = tuple(str(t) for t in values.get("topics", ()))
     return RepoSnapshot(**values, tags=tags)

@@ -312,3 +312,43 @@ def test_repo_rescan_reads_one_repository() -> None:
     )
     with pytest.raises(OwnerNotFound, match="acme/gone"):
         make_scanner().scan_repos(["acme/gone"], lambda tag: True, NoProgress())
+
+
+@responses.activate
+def test_release_dates_and_topics_come_with_the_listing() -> None:
+    """The tagger's date for an annotated tag, else the commit's committed date; topics by name."""
+    lightweight = {**commit_target(A), "committedDate": "2024-01-02T03:04:05Z"}
+    annotated = {
+        "__typename": "Tag",
+        "oid": T,
+        "tagger": {"date": "2024-05-06T07:08:09+02:00"},
+        "target": {**commit_target(B), "committedDate": "2024-05-01T00:00:00Z"},
+    }
+    untagged = {
+        "__typename": "Tag",
+        "oid": "e" * 40,
+        "tagger": None,
+        "target": {**commit_target(C), "committedDate": "2023-12-31T23:59:59Z"},
+    }
+    topics = {"nodes": [{"topic": {"name": "http"}}, {"topic": {"name": "utilities"}}]}
+    page = owner_page(
+        "acme",
+        [
+            repo_node(
+                "acme",
+                "utils",
+                refs_json([("v1", lightweight), ("v2", annotated), ("v3", untagged)]),
+                repositoryTopics=topics,
+            ),
+            repo_node("acme", "bare"),  # no repositoryTopics in the answer: no topics
+        ],
+    )
+    serve(lambda op, v: page if op == "OwnerRepositories" else files_answer({})(v))
+    result = make_scanner().scan_owners([ACME], lambda tag: False, NoProgress())
+    utils, bare = result.repos
+    assert utils.tags == (
+        TagRef("v1", A, "2024-01-02T03:04:05Z"),
+        TagRef("v2", B, "2024-05-06T07:08:09+02:00"),
+        TagRef("v3", C, "2023-12-31T23:59:59Z"),
+    )
+    assert utils.topics == ("http", "utilities") and bare.topics == ()

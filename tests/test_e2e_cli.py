@@ -19,6 +19,15 @@ pytestmark = pytest.mark.e2e
 
 SITE_FILES = {
     "index.html",
+    "404.html",
+    "robots.txt",
+    "packages.json",
+    "assets/site.css",
+    "assets/site.js",
+    "problems/index.html",
+    "p/acme-core/index.html",
+    "p/acme-utils/index.html",
+    "p/zeta-utils/index.html",
     "indexgen-state.json",
     "simple/index.html",
     "simple/acme-core/index.html",
@@ -147,10 +156,17 @@ def test_links_are_pinned_to_the_peeled_commit(acme_build: AcmeBuild, acme_world
 
 def test_browse_page_shows_the_latest_final_release(acme_build: AcmeBuild, acme_world: AcmeWorld) -> None:
     page = (acme_build.site / "index.html").read_text(encoding="utf-8")
-    assert "git.acme.test/acme/acme-utils.git@" + acme_world.commit_of("acme-utils", "v2.0.0") in page
-    assert acme_world.commit_of("acme-utils", "v2.1.0rc1") not in page
+    assert '<a href="p/acme-utils/">acme-utils</a> <span class="version">2.0.0</span>' in page
     for name in EXPECTED_RELEASES:
-        assert name in page
+        assert f'<a href="p/{name}/">' in page
+    project = (acme_build.site / "p" / "acme-utils" / "index.html").read_text(encoding="utf-8")
+    final, candidate = (acme_world.commit_of("acme-utils", tag) for tag in ("v2.0.0", "v2.1.0rc1"))
+    # The direct reference pins the latest final release; the release table lists the candidate too.
+    assert (
+        f'<code id="direct">acme-utils @ git+https://git.acme.test/acme/acme-utils.git@{final}</code>'
+        in project
+    )
+    assert f"/commit/{candidate}" in project and f".git@{candidate}" not in project
 
 
 def test_rebuild_is_byte_identical(

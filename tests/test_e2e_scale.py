@@ -241,9 +241,12 @@ def test_cold_build_costs_a_query_per_100_repositories_and_per_500_commits(refer
     assert reference.cost == (COLD, 0)  # (3 + 2 GraphQL queries, no REST request)
     assert summary["projects"] == str(N_REPOS) and summary["releases"] == str(N_REPOS * N_TAGS)
     assert (summary["rest"], summary["rest_left"]) == ("0", None)
-    assert (summary["queries"], summary["points"], summary["points_left"]) == ("5", "5", "4995")
+    # A listing query costs 2 points: tags and topics are each a connection per repository.
+    assert (summary["queries"], summary["points"], summary["points_left"]) == ("5", "8", "4992")
     assert "\r" not in reference.run.stderr  # stderr is no terminal: no live progress line
-    assert len(reference.files) == N_REPOS + 3  # the project pages, simple/index.html, index.html, state
+    # The PEP 503 pages and their root, a browse page per project, home, problems, 404, robots.txt,
+    # packages.json, the stylesheet, the script, the state.
+    assert len(reference.files) == 2 * N_REPOS + 9
 
 
 def test_warm_rebuild_with_nothing_new_costs_the_listing_only_and_changes_nothing(
@@ -251,7 +254,7 @@ def test_warm_rebuild_with_nothing_new_costs_the_listing_only_and_changes_nothin
 ) -> None:
     summary = assert_ok(built.build())
     assert built.cost == (WARM, 0)  # one query per 100 repositories, no files query, no REST
-    assert (summary["rest"], summary["queries"], summary["points"]) == ("0", "3", "3")
+    assert (summary["rest"], summary["queries"], summary["points"]) == ("0", "3", "6")
     assert_same_site(snapshot(built.site), reference.files)
 
 
@@ -265,8 +268,10 @@ def test_a_new_tag_costs_one_more_query_and_is_published(built: World, reference
     assert list(releases(built.site, "pkg-0007")) == ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
     assert releases(built.site, "pkg-0007")["1.3.0"] == commit
     assert changed_files(snapshot(built.site), reference.files) == [
-        "index.html",  # the browse page shows the latest release
+        "index.html",  # the browse pages show the latest release
         STATE,
+        "p/pkg-0007/index.html",
+        "packages.json",
         "simple/pkg-0007/index.html",
     ]
 
@@ -286,7 +291,15 @@ def test_a_moved_tag_is_reported_and_keeps_the_published_commit(built: World, re
         f"still publishing {old[:12]}; accept with --accept-moved-tag big/pkg-0008@v1.1.0"
     ]
     assert releases(built.site, "pkg-0008")["1.1.0"] == old
-    assert changed_files(snapshot(built.site), reference.files) == [STATE]
+    # The PEP 503 pages stay; the browse pages report the move and no longer date 1.1.0 (the tag's date
+    # is the new commit's).
+    assert changed_files(snapshot(built.site), reference.files) == [
+        "index.html",
+        STATE,
+        "p/pkg-0008/index.html",
+        "packages.json",
+        "problems/index.html",
+    ]
 
     again = built.build()  # still reported, and free
     assert_ok(again)
@@ -345,6 +358,8 @@ def test_a_deleted_repository_needs_allow_shrink(built: World, reference: Refere
     assert changed_files(after, reference.files) == [
         "index.html",
         STATE,
+        "p/pkg-0010/index.html",  # gone
+        "packages.json",
         "simple/index.html",
         "simple/pkg-0010/index.html",  # gone
     ]
@@ -369,6 +384,8 @@ def test_repo_rescans_one_repository_on_top_of_the_state(built: World, reference
     assert changed_files(snapshot(built.site), reference.files) == [
         "index.html",
         STATE,
+        "p/pkg-0042/index.html",
+        "packages.json",
         "simple/pkg-0042/index.html",
     ]
 
@@ -587,7 +604,13 @@ def test_graphql_and_rest_scanners_write_byte_identical_sites(parity: Parity) ->
     assert (graphql["rest"], rest["queries"]) == ("0", None)
     assert (graphql["projects"], graphql["releases"]) == (rest["projects"], rest["releases"])
     site = parity.site("graphql")
-    assert_same_site(snapshot(parity.site("rest")), snapshot(site))
+
+    # The PEP 503 pages are byte-identical; the browse pages and the state differ by the release dates
+    # that only the GraphQL scan gets for free.
+    def pep503(files: dict[str, bytes]) -> dict[str, bytes]:
+        return {name: data for name, data in files.items() if name.startswith("simple/")}
+
+    assert_same_site(pep503(snapshot(parity.site("rest"))), pep503(snapshot(site)))
 
     projects = {p.name for p in (site / "simple").iterdir() if p.is_dir()} - {"dyn-cfg"}  # see below
     pkgs = [f"pkg-{i:04d}" for i in range(6)]  # 2 of them private, 3 with annotated tags
@@ -658,7 +681,7 @@ def test_graphql_budget_exhausted_mid_scan_fails_cleanly_or_is_waited_out(
     assert "warning: GraphQL rate limit exhausted; waiting " in waited.stderr
     # The refused query, then the 3 pages and the files query of a build with one new commit.
     assert built.cost == (1 + WARM + 1, 0)
-    assert (summary["queries"], summary["points"], summary["points_left"]) == ("5", "4", "4996")
+    assert (summary["queries"], summary["points"], summary["points_left"]) == ("5", "7", "4993")
     assert releases(built.site, "pkg-0001")["1.3.0"] == commit
 
 
@@ -692,7 +715,7 @@ def test_a_graphql_secondary_limit_is_waited_out(built: World, reference: Refere
     summary = assert_ok(built.build())
     assert time.monotonic() - started >= 1
     assert built.cost == (1 + WARM, 0)
-    assert (summary["queries"], summary["points"]) == ("4", "3")  # the retry is counted, not charged
+    assert (summary["queries"], summary["points"]) == ("4", "6")  # the retry is counted, not charged
     assert_same_site(snapshot(built.site), reference.files)
 
 

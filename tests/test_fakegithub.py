@@ -993,3 +993,29 @@ def test_command_line_entry_point() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_graphql_scan_reads_topics_and_release_dates_from_the_fake(
+    gh: FakeGitHub, server: FakeGitHubServer
+) -> None:
+    """The fake answers indexgen's own queries with GitHub's field names: Repository.repositoryTopics,
+    Tag.tagger.date, Commit.committedDate."""
+    from indexgen.github.auth import Token
+    from indexgen.github.bulk import GraphQLScanner
+    from indexgen.github.graphql import GraphQLClient
+    from indexgen.github.http import ApiUsage
+    from indexgen.github.scanner import NoProgress
+    from indexgen.models import Owner, OwnerKind
+
+    repo = gh.get_repo(ORG, "widgets")
+    assert repo is not None
+    repo.topics = ["widgets", "ui"]
+    scanner = GraphQLScanner(GraphQLClient(server.graphql_url, Token(TOKEN, "GITHUB_TOKEN"), ApiUsage()))
+    result = scanner.scan_owners([Owner(ORG, OwnerKind.ORG)], lambda tag: False, NoProgress())
+    widgets = next(r for r in result.repos if r.full_name == f"{ORG}/widgets")
+    assert widgets.topics == ("widgets", "ui")
+    # v1.0.0 is lightweight: its commit's date; v1.1.0 is annotated: its tagger's date.
+    assert {t.name: t.date for t in widgets.tags} == {
+        "v1.0.0": "2021-01-01T00:00:00Z",
+        "v1.1.0": "2022-01-01T00:00:00Z",
+    }

@@ -6,9 +6,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from indexgen.models import Index, Project, Release
-from indexgen.overrides import OVERRIDES_FILE, direct_url, override_line, render_overrides
-from indexgen.render import render_site
-from tests.test_render import check_golden, sample_index
+from indexgen.overrides import direct_url, override_line, render_overrides
 
 A, B, C, D = ("a" * 40, "b" * 40, "c" * 40, "d" * 40)
 
@@ -20,11 +18,6 @@ def release(project: str, version: str, commit: str, fragment_extra: str = "") -
 
 def project(name: str, *releases: Release) -> Project:
     return Project(name, name, f"acme/{name}", f"https://github.com/acme/{name}", "", releases)
-
-
-def test_the_file_matches_its_golden_copy() -> None:
-    site = render_site(sample_index(), site_url="https://acme.github.io/index")
-    check_golden("uv_overrides.txt", site[OVERRIDES_FILE])
 
 
 def test_newest_final_release_wins_over_a_newer_pre_release() -> None:

@@ -340,8 +340,10 @@ def test_an_exhausted_rate_limit_is_waited_out_within_max_wait_else_fails_cleanl
         assert indexgen.build(site, scanner=scanner).returncode == 0
         before = snapshot(site)
 
-        # The budget runs out mid-scan and resets in 2 s: within --max-wait 1 (minute), so it waits.
-        reset = int(time.time()) + 2
+        # The budget runs out mid-scan and resets in 3 s: within --max-wait 1 (minute), so it waits.
+        # (int() truncates: the window is 2 to 3 s, and the build's first request must come within it,
+        # after Python's start-up, about 1 s here on a busy machine.)
+        reset = int(time.time()) + 3
         gh.set_rate_limit(resource, reset=reset)
         gh.exhaust_after(passes, resource)
         run = indexgen.build(site, "--max-wait", "1", scanner=scanner)
@@ -817,9 +819,10 @@ def test_a_private_name_that_pypi_also_has_is_refused_until_acknowledged(tmp_pat
 
 
 def browse_row(site: Path, name: str) -> str:
+    """The project's card on the browse site's home page."""
     page = (site / "index.html").read_text(encoding="utf-8")
-    start = page.index(f'<tr id="{name}">')
-    return page[start : page.index("</tr>", start)]
+    start = page.index(f'<li class="card" data-name="{name}"')
+    return page[start : page.index("</li>\n", start)]
 
 
 # -- 6. moved tags -------------------------------------------------------------------------------------
@@ -855,9 +858,11 @@ def test_a_moved_tag_keeps_its_published_commit_until_accepted(tmp_path: Path) -
         run = indexgen.build(site, "--report", str(report))
         assert run.returncode == 0, run.describe()
         assert commit_of(site, "pkg-0001", "1.1.0") == published
-        assert {k: v for k, v in snapshot(site).items() if k != STATE_FILE} == {
-            k: v for k, v in before.items() if k != STATE_FILE
-        }, "only the state may change while the move is not accepted"
+        # The browse pages report the move (problems) and no longer date 1.1.0: its tag's date is
+        # the new commit's. What pip reads does not change.
+        assert {k: v for k, v in snapshot(site).items() if k.startswith("simple/")} == {
+            k: v for k, v in before.items() if k.startswith("simple/")
+        }, "no PEP 503 page may change while the move is not accepted"
         warnings = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
         assert any(
             "v1.1.0" in line
@@ -936,8 +941,13 @@ def test_cold_builds_of_the_same_input_are_byte_identical(cold_builds: ColdBuild
         report.pop("config")
     assert sites["graphql-1"] == sites["graphql-2"]
     assert reports["graphql-1"] == reports["graphql-2"]
-    # The REST scanner reads the same repositories: the same index, byte for byte.
-    assert sites["rest"] == sites["graphql-1"]
+
+    # The REST scanner reads the same repositories: the same index, byte for byte (its browse pages and
+    # state lack the release dates that only the GraphQL scan gets for free).
+    def pep503(files: dict[str, bytes]) -> dict[str, bytes]:
+        return {name: data for name, data in files.items() if name.startswith("simple/")}
+
+    assert pep503(sites["rest"]) == pep503(sites["graphql-1"]) and pep503(sites["rest"])
     assert reports["rest"] == reports["graphql-1"]
 
 

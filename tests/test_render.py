@@ -16,6 +16,8 @@ from indexgen.build import build_index
 from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
 from indexgen.render import render_json, render_site, report_data
 
+from .browse_sample import PUBLIC, SITE_URL, browse_index
+
 GOLDEN = Path(__file__).parent / "golden"
 A, B, C = ("1" * 40, "2" * 40, "3" * 40)
 
@@ -46,15 +48,40 @@ def sample_index():  # type: ignore[no-untyped-def]
     return build_index(repos, metadata)
 
 
+# (page of the site, golden file): the PEP 503 pages and the overrides file of `sample_index`.
 GOLDEN_PAGES = [
     ("simple/index.html", "simple_index.html"),
     ("simple/acme-utils/index.html", "project_acme-utils.html"),
-    ("index.html", "browse.html"),
+    ("uv/overrides.txt", "uv_overrides.txt"),
+]
+# The browse site of `browse_index` (tests/browse_sample.py).
+BROWSE_PAGES = [
+    ("index.html", "browse_home.html"),
+    ("p/acme-utils/index.html", "browse_p_acme-utils.html"),
+    ("p/acme-core/index.html", "browse_p_acme-core.html"),
+    ("p/beta-tool/index.html", "browse_p_beta-tool.html"),
+    ("p/zeta-utils/index.html", "browse_p_zeta-utils.html"),
+    ("problems/index.html", "browse_problems.html"),
+    ("404.html", "browse_404.html"),
+    ("packages.json", "browse_packages.json"),
+    ("robots.txt", "browse_robots.txt"),
+    ("assets/site.js", "browse_site.js"),
+    ("assets/site.css", "browse_site.css"),
 ]
 
 
 def golden_site() -> dict[str, bytes]:
     return render_site(sample_index(), site_url="https://acme.github.io/index")
+
+
+def golden_files() -> dict[str, bytes]:
+    """Every golden file's expected bytes, by file name: what `python -m tests.update_golden` writes."""
+    site = golden_site()
+    browse = render_site(browse_index(), site_url=SITE_URL, public=PUBLIC)
+    files = {golden: site[page] for page, golden in GOLDEN_PAGES}
+    files.update({golden: browse[page] for page, golden in BROWSE_PAGES})
+    files["browse_home_no_site_url.html"] = render_site(browse_index(), public=PUBLIC)["index.html"]
+    return files
 
 
 def check_golden(name: str, actual: bytes) -> None:
@@ -70,10 +97,28 @@ def test_pages_match_golden_files(page: str, golden: str) -> None:
     check_golden(golden, golden_site()[page])
 
 
+@pytest.mark.parametrize(("page", "golden"), BROWSE_PAGES)
+def test_browse_pages_match_golden_files(page: str, golden: str) -> None:
+    site = render_site(browse_index(), site_url=SITE_URL, public=PUBLIC)
+    check_golden(golden, site[page])
+
+
+def test_browse_home_without_site_url_matches_golden_file() -> None:
+    check_golden("browse_home_no_site_url.html", render_site(browse_index(), public=PUBLIC)["index.html"])
+
+
 def test_site_has_one_page_per_project_and_is_deterministic() -> None:
     site = render_site(sample_index())
     assert sorted(site) == [
+        "404.html",
+        "assets/site.css",
+        "assets/site.js",
         "index.html",
+        "p/acme-utils/index.html",
+        "p/zeta-utils/index.html",
+        "packages.json",
+        "problems/index.html",
+        "robots.txt",
         "simple/acme-utils/index.html",
         "simple/index.html",
         "simple/zeta-utils/index.html",

@@ -197,3 +197,13 @@ def test_own_user_scan_includes_private_repositories() -> None:
     )
     result = scanner().scan_owners([Owner("alice", OwnerKind.USER)], lambda tag: True, NoProgress())
     assert [(r.full_name, r.private) for r in result.repos] == [("alice/secret", True)]
+
+
+@responses.activate
+def test_topics_come_from_the_listing_without_a_request_more() -> None:
+    add_org([repo_json("acme", "utils", topics=["http", "cli"]), repo_json("acme", "bare")])
+    responses.get(f"{URL}/repos/acme/utils/tags", json=[], headers=rate_headers())
+    responses.get(f"{URL}/repos/acme/bare/tags", json=[], headers=rate_headers())
+    utils, bare = scan_all(scanner()).repos
+    assert utils.topics == ("http", "cli") and bare.topics == ()
+    assert utils.tags == () and len(responses.calls) == 4  # org, repos, 2 × tags: no repository fetched again

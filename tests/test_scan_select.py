@@ -52,12 +52,12 @@ def server() -> Iterator[FakeGitHubServer]:
         yield srv
 
 
-def scanner(server: FakeGitHubServer, kind: str, *, with_topics: bool = False) -> Scanner:
+def scanner(server: FakeGitHubServer, kind: str) -> Scanner:
     token = Token(TOKEN, "GITHUB_TOKEN")
     if kind == "rest":
-        return RestScanner(server.base_url, token, max_wait=0, spacing=0, with_topics=with_topics)
+        return RestScanner(server.base_url, token, max_wait=0, spacing=0)
     client = GraphQLClient(server.graphql_url, token, ApiUsage(), max_wait=0, backoff=0)
-    return GraphQLScanner(client, with_topics=with_topics)
+    return GraphQLScanner(client)
 
 
 def not_sandbox(repo: RepoSnapshot) -> bool:
@@ -90,25 +90,17 @@ def test_without_select_forks_are_not_read(server: FakeGitHubServer, kind: str) 
 
 
 @pytest.mark.parametrize("kind", ["rest", "graphql"])
-def test_topics_are_read_when_asked(server: FakeGitHubServer, kind: str) -> None:
+def test_topics_are_read_from_the_listing(server: FakeGitHubServer, kind: str) -> None:
     owners = [Owner("acme", OwnerKind.ORG)]
-    with_topics = scanner(server, kind, with_topics=True).scan_owners(owners, lambda tag: False, NoProgress())
-    assert {r.full_name: r.topics for r in with_topics.repos} == {
+    scan = scanner(server, kind)
+    result = scan.scan_owners(owners, lambda tag: False, NoProgress())
+    assert {r.full_name: r.topics for r in result.repos} == {
         "acme/lib": ("python",),
         "acme/sandbox-x": (),
         "acme/forked": (),
     }
-    without = scanner(server, kind).scan_owners(owners, lambda tag: False, NoProgress())
-    assert {r.topics for r in without.repos} == {()}
-
-
-def test_asking_for_topics_costs_graphql_points_only_when_asked(server: FakeGitHubServer) -> None:
-    owners = [Owner("acme", OwnerKind.ORG)]
-    plain = scanner(server, "graphql")
-    plain.scan_owners(owners, lambda tag: False, NoProgress())
-    topical = scanner(server, "graphql", with_topics=True)
-    topical.scan_owners(owners, lambda tag: False, NoProgress())
-    assert (plain.usage.graphql_points, topical.usage.graphql_points) == (1, 2)
+    # Topics are a connection per repository: a listing page costs 2 points instead of 1 (REST: free).
+    assert scan.usage.graphql_points == (2 if kind == "graphql" else 0)
 
 
 @pytest.mark.parametrize("kind", ["rest", "graphql"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -160,3 +161,23 @@ def test_token_discovery_order() -> None:
         raise FileNotFoundError("gh")
 
     assert discover_token("https://api.github.com", {}, missing) is None
+
+
+def test_state_keeps_release_dates_and_topics_and_loads_a_state_without_them() -> None:
+    repo = dataclasses.replace(
+        snapshot("utils", ("v1.0", A), ("v2.0", B)),
+        tags=(TagRef("v1.0", A, "2024-01-02T03:04:05Z"), TagRef("v2.0", B)),
+        topics=("http", "cli"),
+    )
+    state = parse_state(
+        dump_state([repo], {A: ProjectMetadata("u", None), B: ProjectMetadata("u", None)}, {})
+    )
+    assert state is not None and state.repos["acme/utils"] == repo
+    # A state written before dates and topics existed: same repository, no dates, no topics.
+    old = json.loads(dump_state([repo], {A: ProjectMetadata("u", None)}, {}))
+    for entry in old["repos"].values():
+        del entry["tag_dates"], entry["topics"]
+    loaded = parse_state(json.dumps(old).encode())
+    assert loaded is not None
+    assert loaded.repos["acme/utils"].tags == (TagRef("v1.0", A), TagRef("v2.0", B))
+    assert loaded.repos["acme/utils"].topics == ()

@@ -195,9 +195,9 @@ def tag(typename: str, oid: str, target: dict[str, object] | None = None) -> dic
 @pytest.mark.parametrize(
     ("target", "peeled"),
     [
-        (tag("Commit", A), (A, "C_" + A)),
-        (tag("Tag", "1" * 40, tag("Commit", A)), (A, "C_" + A)),
-        (tag("Tag", "1" * 40, tag("Tag", "2" * 40, tag("Commit", A))), (A, "C_" + A)),
+        (tag("Commit", A), (A, "C_" + A, "")),
+        (tag("Tag", "1" * 40, tag("Commit", A)), (A, "C_" + A, "")),
+        (tag("Tag", "1" * 40, tag("Tag", "2" * 40, tag("Commit", A))), (A, "C_" + A, "")),
         (
             tag("Tag", "1" * 40, tag("Tag", "2" * 40, tag("Tag", "3" * 40))),  # the query stops here
             "a chain of more than 2 annotated tags: its commit is not followed",
@@ -205,8 +205,29 @@ def tag(typename: str, oid: str, target: dict[str, object] | None = None) -> dic
         (tag("Tree", "4" * 40), "the tag points to a tree 444444444444, not a commit"),
         (tag("Tag", "1" * 40, tag("Blob", "5" * 40)), "the tag points to a blob 555555555555, not a commit"),
         (None, "the tag points to no object"),
+        (  # the date: the outermost tagger's, else the commit's
+            {
+                **tag("Tag", "1" * 40, {**tag("Commit", A), "committedDate": "2024-01-02T00:00:00Z"}),
+                "tagger": {"date": "2024-03-04T05:06:07+01:00"},
+            },
+            (A, "C_" + A, "2024-03-04T05:06:07+01:00"),
+        ),
+        (
+            {**tag("Commit", A), "committedDate": "2024-01-02T00:00:00Z"},
+            (A, "C_" + A, "2024-01-02T00:00:00Z"),
+        ),
     ],
-    ids=["commit", "annotated", "two-levels", "three-levels", "tree", "blob-behind-tag", "null"],
+    ids=[
+        "commit",
+        "annotated",
+        "two-levels",
+        "three-levels",
+        "tree",
+        "blob-behind-tag",
+        "null",
+        "tagger-date",
+        "commit-date",
+    ],
 )
 def test_peel_follows_two_annotated_tags_and_says_why_else(
     target: dict[str, object] | None, peeled: object

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from tests.test_render import GOLDEN, GOLDEN_PAGES, golden_site
+from tests.test_render import GOLDEN, golden_files
 
 
 def main() -> int:
-    site = golden_site()
-    for page, golden in GOLDEN_PAGES:
+    for golden, data in sorted(golden_files().items()):
         path = GOLDEN / golden
-        changed = not path.exists() or path.read_bytes() != site[page]
-        path.write_bytes(site[page])
+        changed = not path.exists() or path.read_bytes() != data
+        path.write_bytes(data)
         print(f"{'rewrote' if changed else 'unchanged'} {path.relative_to(GOLDEN.parent.parent)}")
     return 0
 

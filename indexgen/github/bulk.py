@@ -41,23 +41,32 @@ REFERENCED_SLOTS = 200  # the aliased (commit, path) lookups of commit_reference
 MAX_TAG_CHAIN = 2  # annotated tag objects the query follows to the commit (fragments.graphql `Peeled`)
 
 
-def _peel(target: Mapping[str, Any] | None) -> tuple[str, str] | str:
-    """(commit oid, commit node id) behind a tag ref's target, through up to MAX_TAG_CHAIN annotated
-    tags; else why there is no commit. `Tag.target` is any `GitObject`: a tree or a blob too."""
+def _peel(target: Mapping[str, Any] | None) -> tuple[str, str, str] | str:
+    """(commit oid, commit node id, date) behind a tag ref's target, through up to MAX_TAG_CHAIN
+    annotated tags; else why there is no commit. `Tag.target` is any `GitObject`: a tree or a blob too.
+    The date is the outermost tag's tagger date, else the commit's committed date."""
+    tagged = ""
     while target:
         kind = str(target.get("__typename") or "object")
         if kind == "Commit":
-            return str(target["oid"]), str(target.get("id") or "")
+            date = tagged or str(target.get("committedDate") or "")
+            return str(target["oid"]), str(target.get("id") or ""), date
         if kind != "Tag":
             return f"the tag points to a {kind.lower()} {str(target.get('oid') or '')[:12]}, not a commit"
         if "target" not in target:
             return f"a chain of more than {MAX_TAG_CHAIN} annotated tags: its commit is not followed"
+        tagged = tagged or str((target.get("tagger") or {}).get("date") or "")
         target = target["target"]
     return "the tag points to no object"
 
 
 def _kind_word(kind: OwnerKind) -> str:
     return {OwnerKind.ORG: "organisation", OwnerKind.USER: "user"}.get(kind, "organisation or user")
+
+
+def _topics(node: Mapping[str, Any]) -> tuple[str, ...]:
+    nodes = (node.get("repositoryTopics") or {}).get("nodes") or []
+    return tuple(str(n["topic"]["name"]) for n in nodes if n and (n.get("topic") or {}).get("name"))
 
 
 def _owner_typename(kind: OwnerKind) -> str:
@@ -90,15 +99,9 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _topics(node: Mapping[str, Any]) -> tuple[str, ...]:
-    entries = (node.get("repositoryTopics") or {}).get("nodes") or []
-    return tuple(str(e["topic"]["name"]) for e in entries if e and e.get("topic"))
-
-
 class GraphQLScanner:
-    def __init__(self, client: GraphQLClient, *, with_topics: bool = False) -> None:
+    def __init__(self, client: GraphQLClient) -> None:
         self._client = client
-        self._with_topics = with_topics  # ask for repository topics (the configuration filters by them)
 
     @property
     def usage(self) -> ApiUsage:
@@ -156,7 +159,7 @@ class GraphQLScanner:
             if isinstance(peeled, str):
                 skipped.append(Skip(full_name, str(ref["name"]), peeled))
                 continue
-            tag = TagRef(str(ref["name"]), peeled[0])
+            tag = TagRef(str(ref["name"]), peeled[0], peeled[2])
             tags.append(tag)
             if tag.commit not in wanted and need_files(tag):
                 wanted[tag.commit] = peeled[1]
@@ -172,7 +175,6 @@ class GraphQLScanner:
                     "cursor": cursor,
                     "pageSize": PAGE_SIZE,
                     "tagPageSize": TAG_PAGE_SIZE,
-                    "withTopics": self._with_topics,
                 },
                 allow=lambda exc: exc.types() == {"NOT_FOUND"},
             )
@@ -294,7 +296,7 @@ class GraphQLScanner:
             owner, name = full_name.split("/", 1)
             data = self._client.query(
                 "repository",
-                {"owner": owner, "name": name, "tagPageSize": TAG_PAGE_SIZE, "withTopics": self._with_topics},
+                {"owner": owner, "name": name, "tagPageSize": TAG_PAGE_SIZE},
                 allow=lambda exc: exc.types() == {"NOT_FOUND"},
             )
             node = data.get("repository")

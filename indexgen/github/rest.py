@@ -71,10 +71,8 @@ class RestScanner:
         timeout: int = 30,
         usage: ApiUsage | None = None,
         spacing: float = SECONDS_BETWEEN_REQUESTS,
-        with_topics: bool = False,
     ) -> None:
         self.usage = usage if usage is not None else ApiUsage()
-        self._with_topics = with_topics  # read the listing's `topics` (the configuration filters by them)
         self._token = token
         self._gh = Github(
             auth=Auth.Token(token.value) if token else None,
@@ -252,9 +250,6 @@ class RestScanner:
         files: dict[str, SourceFiles] = {}
         for repo in repos:
             snapshot = snapshot_of(repo)
-            if self._with_topics:
-                # In every listing's JSON (`topics`), so reading it costs no request.
-                snapshot = dataclasses.replace(snapshot, topics=tuple(repo.topics or ()))
             if wants_tags(snapshot, select):
                 try:
                     tags = self._tags(repo)
@@ -322,4 +317,7 @@ def snapshot_of(repo: Repository) -> RepoSnapshot:
         archived=bool(repo.archived),
         description=repo.description or "",
         ssh_url=repo.ssh_url or "",
+        # The listing carries topics (read from the listing's JSON: `repo.topics` would fetch the whole
+        # repository where they are absent); tag dates would cost a request per tag, so REST has none.
+        topics=tuple(str(t) for t in (repo._rawData.get("topics") or ())),
     )

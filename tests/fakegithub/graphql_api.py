@@ -452,19 +452,6 @@ def _all_refs(repo: FakeRepo) -> list[tuple[str, str, FakeTag | None]]:
     return refs
 
 
-class TopicObj(GqlObject):
-    """A `RepositoryTopic` whose `topic` is itself: both only carry an id and the topic's name."""
-
-    typename = "RepositoryTopic"
-
-    def __init__(self, ctx: Context, name: str) -> None:
-        super().__init__(ctx)
-        self.fields = {"id": legacy_node_id("Topic", name), "name": name}
-
-    def gql_topic(self, info: Info) -> TopicObj:
-        return self
-
-
 class RepoObj(GqlObject):
     typename = "Repository"
 
@@ -493,9 +480,6 @@ class RepoObj(GqlObject):
             "url": repo.html_url,
             "visibility": "PRIVATE" if repo.private else "PUBLIC",
         }
-
-    def gql_repositoryTopics(self, info: Info, **args: Any) -> dict[str, Any]:  # noqa: N802
-        return connection(info, list(self.repo.topics), args, lambda t: TopicObj(self.ctx, t), "topic")
 
     def gql_owner(self, info: Info) -> OwnerObj:
         owner = self.ctx.gh.get_owner(self.repo.owner) or FakeOwner(self.repo.owner)
@@ -527,6 +511,10 @@ class RepoObj(GqlObject):
             info, matches, args, lambda m: RefObj(ctx, repo, refPrefix, m[0], m[1], m[2]), "ref"
         )
 
+    def gql_repositoryTopics(self, info: Info, **args: Any) -> dict[str, Any]:  # noqa: N802
+        ctx, repo = self.ctx, self.repo
+        return connection(info, list(repo.topics), args, lambda name: TopicLinkObj(ctx, repo, name), "topic")
+
     def gql_ref(self, info: Info, qualifiedName: str) -> RefObj | None:  # noqa: N803
         for full, commit, tag in _all_refs(self.repo):
             short = full.split("/", 2)[2]
@@ -557,6 +545,19 @@ class RepoObj(GqlObject):
                 return TagObj(ctx, repo, tag)
             return CommitObj(ctx, repo, commit)
         return tree_object(ctx, repo, commit, path.strip("/"))
+
+
+class TopicLinkObj(GqlObject):
+    """A `RepositoryTopic`: the link from a repository to its `Topic` (`{id, name}`)."""
+
+    typename = "RepositoryTopic"
+
+    def __init__(self, ctx: Context, repo: FakeRepo, name: str) -> None:
+        super().__init__(ctx)
+        self.fields = {
+            "id": legacy_node_id("RepositoryTopic", f"{repo.id}:{name}"),
+            "topic": {"id": legacy_node_id("Topic", name), "name": name},
+        }
 
 
 class RefObj(GqlObject):
@@ -648,6 +649,9 @@ class TagObj(_GitObj):
         super().__init__(ctx, repo, tag.level_sha(level), tag.commit, "Tag")
         self.tag, self.level = tag, level
         self.fields.update({"name": tag.name, "message": tag.message or f"Release {tag.name}\n"})
+        # An annotated tag's tagger date: the fake tags a commit when it is committed.
+        date = repo.commit_date(tag.commit)
+        self.fields["tagger"] = {"date": date, "email": "tagger@example.test", "name": "Tagger"}
 
     def gql_target(self, info: Info) -> GqlObject:
         """`Tag.target` is any `GitObject`: the next tag object of a chain, or what the chain ends at."""

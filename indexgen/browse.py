@@ -1,0 +1,400 @@
+"""The browse site for people, beside (never inside) `simple/`: home, a page per project, problems,
+a 404 page, `robots.txt` and the `packages.json` catalogue. Pure: pages come back as text by path.
+
+Everything a page shows is computed here into small frozen records; the templates only loop and print
+(autoescape on, `StrictUndefined`). URLs are built and quoted here. No timestamps: identical input
+gives identical bytes. The install snippets say plainly what each tool can and cannot do with the
+index (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import json
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jinja2
+from markupsafe import Markup
+from packaging.utils import canonicalize_name
+
+from .models import Index, Project, Release
+from .snippets import (
+    install_snippets,
+    parse_requirement,
+    parse_version,
+    pins,
+    private_closure,
+    setup_snippets,
+    source_snippets,
+)
+
+HOME = "index.html"
+PROBLEMS = "problems/index.html"
+NOT_FOUND = "404.html"
+ROBOTS = "robots.txt"
+CATALOGUE = "packages.json"
+CATALOGUE_FORMAT = 1
+ASSETS_JS = "assets/site.js"
+ASSETS_CSS = "assets/site.css"
+PLACEHOLDER_INDEX = "https://YOUR-PAGES-SITE/simple/"
+RECENT_COUNT = 6
+# Search engines keep out: an organisation's package names are its own business.
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("indexgen", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    auto_reload=False,  # templates ship with the package: no stat() of them on every page
+)
+
+
+def project_path(name: str) -> str:
+    return f"p/{name}/index.html"
+
+
+def safe_http_url(url: str) -> str:
+    """A URL fit for an href on a human page: http(s) only, quoted where needed."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        return "#"
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def _project_href(root: str, name: str) -> str:
+    return f"{root}p/{urllib.parse.quote(name)}/"
+
+
+def _day(date: str) -> str:
+    """The calendar day of an ISO 8601 timestamp, "" when unknown."""
+    return date[:10]
+
+
+def _is_pre(version: str) -> bool:
+    return parse_version(version).is_prerelease
+
+
+# -- the records the templates print ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    kind: str  # css class: pre, archived, pypi, yanked
+    title: str = ""
+
+
+PRE_RELEASE = Badge("pre-release", "pre", "pip installs it only with --pre or an exact pin")
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    display_name: str
+    href: str
+    version: str
+    summary: str
+    date: str
+    repository: str
+    repo_url: str
+    topics: tuple[str, ...]
+    badges: Markup  # rendered by badges.html, "" for none
+    search: str  # lower-cased text the search box matches: names, summary, topics
+
+
+@dataclass(frozen=True)
+class Recent:
+    display_name: str
+    href: str
+    version: str
+    date: str
+
+
+class ReleaseRow(NamedTuple):  # a tuple: 50,000 of them are made per build
+    version: str
+    tag: str
+    commit: str
+    commit_url: str
+    date: str
+    requires_python: str
+    badges: Markup  # rendered by badges.html
+
+
+@dataclass(frozen=True)
+class Dependency:
+    text: str  # the requirement as the metadata states it
+    href: str  # the project page of a private dependency, "" for others
+
+
+@dataclass(frozen=True)
+class SkipGroup:
+    repository: str
+    repo_url: str
+    items: tuple[tuple[str, str], ...]  # (tag or "whole repository", reason)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: where the site root is from it, and the index URL for snippets."""
+
+    root: str
+    index_url: str
+    site_url_set: bool
+
+
+# -- the site ---------------------------------------------------------------------------------------
+
+
+def index_url_for(site_url: str | None) -> str:
+    return (site_url.rstrip("/") + "/simple/") if site_url else PLACEHOLDER_INDEX
+
+
+def render_browse_site(
+    index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The browse site's files as text, keyed by path relative to the site root."""
+    public = public or {}
+    index_url = index_url_for(site_url)
+    by_name = {p.name: p for p in index.projects}
+    used_by = _used_by(index.projects, by_name)
+    files = {
+        HOME: render_home(index, Context("", index_url, bool(site_url)), public),
+        PROBLEMS: render_problems(index, Context("../", index_url, bool(site_url)), public),
+        NOT_FOUND: render_not_found(site_url),
+        ROBOTS: ROBOTS_TXT,
+        ASSETS_JS: _env.get_template("site.js").render(),
+        ASSETS_CSS: _env.get_template("site.css").render(),
+        CATALOGUE: render_catalogue(index, site_url, public),
+    }
+    context = Context("../../", index_url, bool(site_url))
+    for project in index.projects:
+        files[project_path(project.name)] = render_project(
+            project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
+        )
+    return files
+
+
+def _badges(project: Project, public_version: str | None) -> tuple[Badge, ...]:
+    badges = []
+    if all(_is_pre(r.version) for r in project.releases):
+        badges.append(Badge("pre-release only", "pre", "every release is a pre-release: pip needs --pre"))
+    if project.archived:
+        badges.append(Badge("archived", "archived", "the repository is archived; its releases still install"))
+    if public_version:
+        badges.append(
+            Badge(
+                f"also on PyPI ({public_version})",
+                "pypi",
+                "pip merges both indexes and takes the highest version",
+            )
+        )
+    return tuple(badges)
+
+
+def _last_date(project: Project) -> str:
+    return max((r.date for r in project.releases), default="")
+
+
+def _card(project: Project, public_version: str | None) -> Card:
+    latest = project.latest
+    summary = project.summary or project.description
+    search = " ".join((project.name, project.display_name, summary, *project.topics)).lower()
+    return Card(
+        name=project.name,
+        display_name=project.display_name,
+        href=_project_href("", project.name),
+        version=latest.version,
+        summary=summary,
+        date=_day(_last_date(project)),
+        repository=project.repository,
+        repo_url=safe_http_url(project.html_url),
+        topics=project.topics,
+        badges=_badges_markup(_badges(project, public_version)),
+        search=search,
+    )
+
+
+def _recent(projects: Iterable[Project]) -> list[Recent]:
+    dated = [(r.date, p, r) for p in projects for r in p.releases if r.date]
+    newest = heapq.nlargest(
+        RECENT_COUNT, dated, key=lambda item: (item[0], item[1].name, parse_version(item[2].version))
+    )
+    return [Recent(p.display_name, _project_href("", p.name), r.version, _day(date)) for date, p, r in newest]
+
+
+def render_home(index: Index, context: Context, public: Mapping[str, str]) -> str:
+    cards = [_card(p, public.get(p.name)) for p in index.projects]
+    return _env.get_template("home.html").render(
+        ctx=context,
+        title="Python packages",
+        cards=cards,
+        recent=_recent(index.projects),
+        setup=setup_snippets(context.index_url),
+        problem_count=len(index.skipped) + len(index.warnings) + len(index.moved),
+    )
+
+
+# -- a project's page -------------------------------------------------------------------------------
+
+
+def _dependencies(release: Release, by_name: Mapping[str, Project], root: str) -> list[Dependency]:
+    found = []
+    for text in release.dependencies:
+        requirement = parse_requirement(text)
+        name = canonicalize_name(requirement.name) if requirement else ""
+        found.append(Dependency(text, _project_href(root, name) if name in by_name else ""))
+    return found
+
+
+def _used_by(projects: Iterable[Project], by_name: Mapping[str, Project]) -> dict[str, tuple[Project, ...]]:
+    """Per project, the org's projects whose newest release depends on it."""
+    users: dict[str, list[Project]] = defaultdict(list)
+    for project in projects:
+        for text in project.latest.dependencies:
+            requirement = parse_requirement(text)
+            if requirement is None:
+                continue
+            name = canonicalize_name(requirement.name)
+            if name in by_name and name != project.name and project not in users[name]:
+                users[name].append(project)
+    return {name: tuple(sorted(found, key=lambda p: p.name)) for name, found in users.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _badges_markup(badges: tuple[Badge, ...]) -> Markup:
+    """A row's badges, rendered once per distinct set: 50,000 release rows share a handful."""
+    return Markup(_env.get_template("badges.html").render(badges=badges))
+
+
+def _release_rows(project: Project) -> list[ReleaseRow]:
+    base = safe_http_url(project.html_url)
+    rows = []
+    for r in reversed(project.releases):
+        badges = []
+        if _is_pre(r.version):
+            badges.append(PRE_RELEASE)
+        if r.yanked is not None:
+            badges.append(Badge("yanked", "yanked", r.yanked or "yanked: pip skips it unless pinned exactly"))
+        commit_url = f"{base}/commit/{r.commit}" if base != "#" else "#"
+        rows.append(
+            ReleaseRow(
+                r.version,
+                r.tag,
+                r.commit[:7],
+                commit_url,
+                _day(r.date) or "unknown",
+                r.requires_python or "any",
+                _badges_markup(tuple(badges)),
+            )
+        )
+    return rows
+
+
+def render_project(
+    project: Project,
+    by_name: Mapping[str, Project],
+    used_by: Iterable[Project],
+    context: Context,
+    public_version: str | None,
+) -> str:
+    latest = project.latest
+    closure = private_closure(latest, by_name)
+    return _env.get_template("project.html").render(
+        ctx=context,
+        title=project.display_name,
+        project=project,
+        summary=project.summary or project.description,
+        repo_url=safe_http_url(project.html_url),
+        latest=latest,
+        latest_date=_day(latest.date),
+        badges=_badges_markup(_badges(project, public_version)),
+        install=install_snippets(latest, context.index_url),
+        sources=source_snippets(closure, context.index_url),
+        pins=pins(closure),
+        dependencies=_dependencies(latest, by_name, context.root),
+        used_by=[
+            Recent(p.display_name, _project_href(context.root, p.name), p.latest.version, "") for p in used_by
+        ],
+        releases=_release_rows(project),
+    )
+
+
+# -- problems, 404, catalogue -----------------------------------------------------------------------
+
+
+def render_problems(index: Index, context: Context, public: Mapping[str, str]) -> str:
+    grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for skip in index.skipped:
+        grouped[skip.repository].append((skip.tag or "whole repository", skip.reason))
+    urls = {p.repository: safe_http_url(p.html_url) for p in index.projects}
+    groups = [
+        SkipGroup(repo, urls.get(repo, ""), tuple(items))
+        for repo, items in sorted(grouped.items(), key=lambda kv: kv[0].lower())
+    ]
+    warnings = [
+        *index.warnings,
+        *(str(m) for m in index.moved),
+        *(
+            f"{name} also exists on PyPI ({version}): pip takes the higher version of the two indexes"
+            for name, version in sorted(public.items())
+        ),
+    ]
+    return _env.get_template("problems.html").render(
+        ctx=context, title="Problems", groups=groups, warnings=warnings, skip_count=len(index.skipped)
+    )
+
+
+def render_not_found(site_url: str | None) -> str:
+    # Pages serves this file for every missing path, at any depth: links must be absolute.
+    home = site_url.rstrip("/") + "/" if site_url else "/"
+    return _env.get_template("404.html").render(
+        ctx=Context(home, index_url_for(site_url), bool(site_url)), title="Page not found"
+    )
+
+
+def render_catalogue(index: Index, site_url: str | None, public: Mapping[str, str]) -> str:
+    """`packages.json`: the projects and their releases for machines (format documented in README)."""
+    projects = []
+    for p in index.projects:
+        releases = [
+            {
+                "version": r.version,
+                "tag": r.tag,
+                "commit": r.commit,
+                "url": r.url,
+                "requires_python": r.requires_python,
+                "yanked": r.yanked,
+                "date": r.date or None,
+            }
+            for r in reversed(p.releases)
+        ]
+        projects.append(
+            {
+                "name": p.name,
+                "display_name": p.display_name,
+                "page": _project_href("", p.name),  # relative to the site root
+                "summary": p.summary or p.description,
+                "repository": p.repository,
+                "repository_url": p.html_url,
+                "topics": list(p.topics),
+                "archived": p.archived,
+                "latest": p.latest.version,
+                "dependencies": list(p.latest.dependencies),  # the latest release's, as its metadata states
+                "also_on_pypi": public.get(p.name),
+                "releases": releases,
+            }
+        )
+    data: dict[str, Any] = {
+        "format": CATALOGUE_FORMAT,
+        "index_url": index_url_for(site_url) if site_url else None,
+        "projects": projects,
+    }
+    # Compact: the indented form takes the pure-Python encoder, ten times slower on 50,000 releases.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
