@@ -55,7 +55,9 @@ class Org:
             load_git_repo(self.world.bare(name), ORG, name, created_at=self.world.specs[name].created_at)
         )
 
-    def run(self, command: str, *args: str, config: str = CONFIG) -> CliRun:
+    def run(
+        self, command: str, *args: str, config: str = CONFIG, env: dict[str, str | None] | None = None
+    ) -> CliRun:
         (self.directory / "indexgen.toml").write_text(config, encoding="utf-8")
         return run_indexgen(
             command,
@@ -64,15 +66,15 @@ class Org:
             "--api-url",
             self.server.base_url,
             *args,
-            env=cli_environ(self.directory / "home", {"GITHUB_TOKEN": TOKEN}),
+            env=cli_environ(self.directory / "home", {"GITHUB_TOKEN": TOKEN, **(env or {})}),
             cwd=self.directory,
         )
 
-    def check(self, *args: str, config: str = CONFIG) -> CliRun:
+    def check(self, *args: str, config: str = CONFIG, env: dict[str, str | None] | None = None) -> CliRun:
         """`indexgen check`, asserting it changed no byte under the directory."""
         (self.directory / "indexgen.toml").write_text(config, encoding="utf-8")
         before = snapshot(self.directory)
-        run = self.run("check", *args, config=config)
+        run = self.run("check", *args, config=config, env=env)
         assert snapshot(self.directory) == before, run.describe()
         return run
 
@@ -205,3 +207,21 @@ def test_check_refuses_report(org: Org) -> None:
     run = org.check("--report", str(org.directory / "r.json"))
     assert run.returncode == 2
     assert "check writes nothing" in run.stderr
+
+
+def test_under_actions_check_writes_the_job_summary(org: Org, tmp_path: Path) -> None:
+    _release(org.world, "beta", "1.1")
+    org.push("beta")
+    summary = tmp_path / "summary.md"
+    run = org.check(env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert run.returncode == 0, run.describe()
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("# indexgen check (nothing written)\n")
+    assert "### Versions added (1)" in text and "`beta`" in text
+    refused = org.check(
+        config=CONFIG + 'exclude = ["beta"]\n',
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert refused.returncode == 3, refused.describe()
+    assert "::error::refusing to publish" in refused.stderr
+    assert "## indexgen: failed" in summary.read_text(encoding="utf-8")
