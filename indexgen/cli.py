@@ -16,13 +16,14 @@ from typing import Any
 
 from . import __version__, actions
 from .bridge.command import add_bridge_parser, banner, bridge_settings, open_bridge
+from .check import format_json, format_text, run_check
 from .commands import BuildOutcome, run_build
 from .errors import IndexgenError, redact
 from .init import render_init_files, write_init_files
 from .progress import StreamProgress
 from .pypi import DEFAULT_PYPI_URL
 from .serve import DEFAULT_HOST, DEFAULT_PORT, is_loopback, make_server, server_url
-from .settings import settings_from
+from .settings import Settings, settings_from
 from .versions import DEFAULT_TAG_PATTERN
 
 
@@ -161,6 +162,21 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the dependency-confusion check against PyPI",
     )
     build.add_argument("-v", "--verbose", action="count", default=0, help="log every skipped tag and why")
+    # `check` takes every flag of `build` (its own -h replaces the copied one) and writes nothing.
+    check = commands.add_parser(
+        "check",
+        parents=[build],
+        conflict_handler="resolve",
+        help="show what a build would publish and change, writing nothing",
+        description="Run the scan and every check of `build` without writing anything, and print what "
+        "would change against the previous build (--output or --previous): versions and projects added "
+        "and removed, commits changed, newly skipped tags and why, name conflicts, PyPI twins and the "
+        "shrink guard's verdict. Exits with the code the build would have. With --repo, also every tag "
+        "of that repository and what it becomes.",
+    )
+    check.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json, on stdout"
+    )
     init = commands.add_parser(
         "init",
         help="write the files of an index repository",
@@ -258,6 +274,30 @@ def summary(outcome: BuildOutcome) -> str:
     )
 
 
+def _check(settings: Settings, output_format: str, progress: StreamProgress, in_actions: bool) -> int:
+    try:
+        report, plan = run_check(settings, progress=progress)
+    except IndexgenError as exc:
+        line = actions.report_failure(os.environ, str(exc)) if in_actions else f"error: {redact(str(exc))}"
+        print(line, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    print(redact(format_json(report) if output_format == "json" else format_text(report)), end="")
+    if report.exit_code:
+        line = f"error: {redact(report.error)}"
+        if in_actions:
+            line = actions.report_failure(os.environ, report.error)
+        print(line, file=sys.stderr)
+    elif in_actions:
+        summary = actions.render_summary(plan.index, plan.changes, plan.public, plan.usage.summary())
+        actions.append_to(
+            os.environ, "GITHUB_STEP_SUMMARY", "# indexgen check (nothing written)\n\n" + summary
+        )
+    return report.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -268,9 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         _configure_logging(args.verbose)
         return run_serve_command(args)
-    if args.command != "build":
+    if args.command not in ("build", "check"):
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "check" and args.report:
+        parser.exit(2, "indexgen check: error: check writes nothing: --report is an option of build\n")
     in_actions = actions.enabled(os.environ)
     _configure_logging(args.verbose, in_actions)
     try:
@@ -279,8 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if in_actions:
             print(actions.report_failure(os.environ, str(exc)), file=sys.stderr)
             return exc.exit_code
-        parser.exit(2, f"indexgen build: error: {exc}\n")
+        parser.exit(2, f"indexgen {args.command}: error: {exc}\n")
     progress = StreamProgress(sys.stderr, interval=15.0)
+    if args.command == "check":
+        return _check(settings, args.format, progress, in_actions)
     try:
         outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:

@@ -10,18 +10,18 @@ from pathlib import Path
 
 from .build import BuildOptions, build_index, with_skips
 from .changes import Changes, compare_builds, site_digest
-from .errors import ConfigError
+from .errors import ConfigError, IndexgenError
 from .github.auth import Token, discover_token
 from .github.bulk import GraphQLScanner
 from .github.graphql import GraphQLClient
 from .github.http import ApiUsage
 from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
-from .guard import check_shrink
+from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
 from .metadata import parse_metadata
 from .models import Index, RepoSnapshot, TagRef
 from .previous import fetch_previous_state
-from .pypi import PublicNameCollision, fetch_public_versions
+from .pypi import PublicNameCollision, PyPIUnreachable, fetch_public_versions
 from .render import render_json, render_site, report_data
 from .rules import repository_exclusion
 from .settings import Settings, config_report
@@ -136,9 +136,35 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
     return ScanResult((*kept, *rescanned.repos), rescanned.files, rescanned.skipped)
 
 
-def run_build(
-    settings: Settings, environ: Mapping[str, str] | None = None, progress: Progress | None = None
-) -> BuildOutcome:
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a build found before writing anything: `build` writes it, `check` prints it."""
+
+    previous: BuildState
+    repos: tuple[RepoSnapshot, ...]  # every repository scanned, with its tags
+    index: Index
+    usage: ApiUsage
+    shrink: Shrink  # what the previous build published that this one lacks
+    public: Mapping[str, str]  # every PyPI twin found, acknowledged or not: name → PyPI's version
+    files: Mapping[str, bytes]  # the pages, the state excluded
+    changes: Changes
+    state: bytes  # the state this build would write
+    unacknowledged: tuple[str, ...] = ()  # the twins not acknowledged with `allow_public`, sorted
+    refusal: IndexgenError | None = None  # the first guard that refuses this build (a dry run's only)
+
+
+def plan_build(
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+    *,
+    dry_run: bool = False,
+) -> BuildPlan:
+    """The pipeline `build` and `check` share: scan → build → guards → pages, writing nothing.
+
+    A build (`dry_run=False`) first puts back a site an interrupted build left aside, and raises at
+    the first guard that refuses. A dry run touches no file and records every verdict instead, so
+    `check` can show all it found; only failures that leave nothing to show (API, config) raise."""
     env = os.environ if environ is None else environ
     token = discover_token(settings.api_url, env)
     if token is None:
@@ -146,7 +172,8 @@ def run_build(
             "no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`): scanning public repositories "
             "only, anonymously, within 60 requests per hour"
         )
-    recover_interrupted_swap(settings.output)
+    if not dry_run:
+        recover_interrupted_swap(settings.output)
     previous = read_previous_state(settings)
     scanner = make_scanner(settings, token)
 
@@ -165,11 +192,29 @@ def run_build(
     index = with_skips(build_index(scan.repos, metadata, options, previous.published), scan.skipped)
     _log_findings(index)
 
-    if not settings.allow_shrink:
-        check_shrink(previous.published, index)
-    public = _check_public_names(settings, index)
+    refusal: IndexgenError | None = None
+    shrink = find_shrink(previous.published, index)
+    if not settings.allow_shrink and shrink_refused(shrink):
+        refusal = ShrinkRefused(shrink)
+        if not dry_run:
+            raise refusal
+    try:
+        public = _public_names(settings, index)
+    except PyPIUnreachable as exc:
+        if not dry_run:
+            raise
+        public, refusal = {}, refusal or exc
+    unacknowledged = {name: v for name, v in public.items() if name not in settings.allow_public}
+    if unacknowledged:
+        collision = PublicNameCollision(unacknowledged)
+        if not dry_run:
+            raise collision
+        refusal = refusal or collision
+    acknowledged = {name: v for name, v in public.items() if name not in unacknowledged}
+    for name, version in sorted(acknowledged.items()):
+        log.info("%s also exists on PyPI (%s): acknowledged with --allow-public", name, version)
 
-    files = render_site(index, settings.site_url, public)
+    files = render_site(index, settings.site_url, acknowledged)
     digest = site_digest(files, frozenset({STATE_FILE}))
     published = published_versions(index)
     changes = compare_builds(
@@ -181,11 +226,33 @@ def run_build(
     )
     # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
     generation = previous.generation + (1 if changes.pages_changed else 0)
-    files[STATE_FILE] = dump_state(scan.repos, metadata, published, generation=generation, digest=digest)
+    state = dump_state(scan.repos, metadata, published, generation=generation, digest=digest)
+    return BuildPlan(
+        previous,
+        tuple(scan.repos),
+        index,
+        scanner.usage,
+        shrink,
+        public,
+        files,
+        changes,
+        state,
+        tuple(sorted(unacknowledged)),
+        refusal,
+    )
+
+
+def run_build(
+    settings: Settings, environ: Mapping[str, str] | None = None, progress: Progress | None = None
+) -> BuildOutcome:
+    plan = plan_build(settings, environ, progress)
+    files = {**plan.files, STATE_FILE: plan.state}
     # The report is written in full before the swap, so that a report that cannot be written leaves
     # the previous site untouched, and put in place only once the new site is.
     report = (
-        stage_file(settings.report, render_json(report_data(index, public, config_report(settings))))
+        stage_file(
+            settings.report, render_json(report_data(plan.index, plan.public, config_report(settings)))
+        )
         if settings.report
         else None
     )
@@ -197,7 +264,7 @@ def run_build(
         raise
     if report is not None:
         report.commit()
-    return BuildOutcome(index, scanner.usage, settings.output, changes, public)
+    return BuildOutcome(plan.index, plan.usage, settings.output, plan.changes, plan.public)
 
 
 def _log_findings(index: Index) -> None:
@@ -209,14 +276,8 @@ def _log_findings(index: Index) -> None:
         log.warning("%s", moved)
 
 
-def _check_public_names(settings: Settings, index: Index) -> dict[str, str]:
-    """Names PyPI also has that were acknowledged; raises for those that were not."""
+def _public_names(settings: Settings, index: Index) -> dict[str, str]:
+    """The private names PyPI also has, with PyPI's highest version (none without the check)."""
     if not settings.pypi_check:
         return {}
-    public = fetch_public_versions([p.name for p in index.projects], settings.pypi_url)
-    unacknowledged = {name: v for name, v in public.items() if name not in settings.allow_public}
-    if unacknowledged:
-        raise PublicNameCollision(unacknowledged)
-    for name, version in sorted(public.items()):
-        log.info("%s also exists on PyPI (%s): acknowledged with --allow-public", name, version)
-    return public
+    return fetch_public_versions([p.name for p in index.projects], settings.pypi_url)

@@ -76,6 +76,11 @@ def check_shrink(
 ) -> Shrink:
     """Raise `ShrinkRefused` when any project or more than `threshold` of the releases would vanish."""
     shrink = find_shrink(previous, index)
-    if shrink.lost_projects or shrink.release_share > threshold:
+    if shrink_refused(shrink, threshold):
         raise ShrinkRefused(shrink)
     return shrink
+
+
+def shrink_refused(shrink: Shrink, threshold: float = DEFAULT_SHRINK_THRESHOLD) -> bool:
+    """Whether the guard refuses `shrink`: any project, or more than `threshold` of the releases, lost."""
+    return bool(shrink.lost_projects) or shrink.release_share > threshold
