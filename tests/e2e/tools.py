@@ -28,6 +28,8 @@ from typing import TypeVar
 import pytest
 from packaging.utils import canonicalize_name
 
+from .pipvenv import pip_wheel
+
 
 @dataclass(frozen=True)
 class Tool:
@@ -49,8 +51,9 @@ class Tool:
 class ToolBox:
     """Installs each named tool at most once per session, in background threads; thread-safe."""
 
-    def __init__(self, root: Path, workers: int = 3) -> None:
+    def __init__(self, root: Path, wheelhouse: Path | None = None, workers: int = 3) -> None:
         self.root = root
+        self.wheelhouse = wheelhouse  # pip's newest wheel, to bootstrap pip without ensurepip
         self._installs: dict[str, Future[Tool | str]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="toolbox")
@@ -82,12 +85,27 @@ class ToolBox:
 
     def _install(self, name: str, requirements: tuple[str, ...]) -> Tool | str:
         path = self.root / name
-        venv.EnvBuilder(with_pip=True, clear=True).create(path)
         python = str(path / "bin" / "python")
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        if self.wheelhouse is None:
+            venv.EnvBuilder(with_pip=True, clear=True).create(path)
+            command = [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", *requirements]
+        else:
+            # The wheelhouse's pip is PyPI's newest of this session: installing it from its own wheel
+            # costs one pip install, where ensurepip and then upgrading pip cost two.
+            venv.EnvBuilder(with_pip=False, clear=True).create(path)
+            wheel = pip_wheel(self.wheelhouse)
+            subprocess.run(
+                [python, f"{wheel}/pip", "install", "--quiet", "--no-index", str(wheel)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+                check=True,
+            )
+            command = [python, "-m", "pip", "install", "--quiet", *requirements]
         done = subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", *requirements],
+            command,
             env=env,
             capture_output=True,
             text=True,
@@ -111,9 +129,9 @@ class ToolBox:
 
 
 @pytest.fixture(scope="session")
-def toolbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolBox]:
+def toolbox(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Iterator[ToolBox]:
     """`toolbox.get("uv")`, `toolbox.get("pdm", "pdm", "hishel<2")`: installed once per session."""
-    box = ToolBox(tmp_path_factory.mktemp("tools"))
+    box = ToolBox(tmp_path_factory.mktemp("tools"), wheelhouse)
     yield box
     box.close()
 
