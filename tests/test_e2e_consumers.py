@@ -167,10 +167,10 @@ def test_pip_installs_a_setup_py_project_that_names_a_private_dependency(consume
     assert python_in(consumer, env.python) == STATUS
 
 
-@shares_pip_cache
 def test_pip_lock_and_require_hashes_fail_on_vcs_links(consumer: Consumer) -> None:
     """pip's PEP 751 lock writer has no form for a VCS requirement found on an index; hash-checking
     mode cannot hash a repository."""
+    # Not `shares_pip_cache`: a wheel cached from the link would stand in for the repository.
     env = fresh_venv(consumer, "lock")
     pip = [str(env.python), "-m", "pip"]
     lock = consumer.run([*pip, "lock", "acme-utils", "-o", "pylock.toml"], env=consumer.pip_environ()).fails()
