@@ -15,8 +15,9 @@ import shutil
 import sys
 import urllib.request
 import venv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -26,7 +27,7 @@ from tests.e2e.fixtures import PipSetupFactory
 from tests.e2e.pipvenv import Venv
 from tests.e2e.publicindex import make_wheel, write_public_index
 from tests.e2e.servers import SiteServer, serve_site
-from tests.e2e.tools import Tool, ToolBox
+from tests.e2e.tools import Tool, ToolBox, prefetch_tools, uses
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,16 +60,45 @@ def twin_index(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> It
         yield site
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _install_tools_early(request: pytest.FixtureRequest, toolbox: ToolBox) -> None:
+    """Start installing the tools of this module's selected tests in the background at once."""
+    mine = [i for i in request.session.items if isinstance(i, pytest.Function) and i.module is request.module]
+    prefetch_tools(toolbox, mine)
+
+
+@pytest.fixture(scope="module")
+def shared_pip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pip cache of the tests marked `shares_pip_cache`."""
+    return tmp_path_factory.mktemp("pip-cache")
+
+
+Test = TypeVar("Test", bound=Callable[..., object])
+
+
+def shares_pip_cache(test: Test) -> Test:
+    """The test's `consumer` shares one pip cache with the other tests so marked: for recipes whose
+    assertions hold whether pip clones or not. pip caches the wheels it builds from the index's
+    SHA-pinned links, keyed by the link, so acme-core and acme-utils are cloned and built once, and
+    every install still finds them through the index. Unmarked tests start with an empty cache."""
+    test.__dict__["shares_pip_cache"] = True
+    return test
+
+
 @pytest.fixture
 def consumer(
+    request: pytest.FixtureRequest,
     make_pip_setup: PipSetupFactory,
     acme_site: SiteServer,
     acme_world: AcmeWorld,
     public_index: SiteServer,
     tmp_path: Path,
 ) -> Consumer:
+    shared = getattr(request.function, "shares_pip_cache", False)
     setup = make_pip_setup(
-        acme_site.index_url, instead_of={acme_world.bare_root.as_uri() + "/": f"{CLONE_BASE}/{ORG}/"}
+        acme_site.index_url,
+        instead_of={acme_world.bare_root.as_uri() + "/": f"{CLONE_BASE}/{ORG}/"},
+        cache_dir=request.getfixturevalue("shared_pip_cache") if shared else None,
     )
     return Consumer(setup, public_index.index_url, tmp_path / "work")
 
@@ -93,6 +123,7 @@ def python_in(consumer: Consumer, python: Path, code: str = CHECK_CORE) -> str:
 # -- pip ---------------------------------------------------------------------------------------------
 
 
+@shares_pip_cache
 def test_pip_with_the_index_in_the_user_pip_conf(consumer: Consumer) -> None:
     """`pip config set global.extra-index-url …` writes ~/.config/pip/pip.conf; a plain `pip install`
     then finds private packages, and their private dependencies by name."""
@@ -110,6 +141,7 @@ def test_pip_with_the_index_in_the_user_pip_conf(consumer: Consumer) -> None:
     assert python_in(consumer, env.python) == STATUS
 
 
+@shares_pip_cache
 def test_pip_with_a_requirements_file(consumer: Consumer) -> None:
     env = fresh_venv(consumer, "requirements")
     requirements = consumer.path("app") / "requirements.txt"
@@ -122,6 +154,7 @@ def test_pip_with_a_requirements_file(consumer: Consumer) -> None:
     assert python_in(consumer, env.python) == STATUS
 
 
+@shares_pip_cache
 def test_pip_installs_a_setup_py_project_that_names_a_private_dependency(consumer: Consumer) -> None:
     app = consumer.path("app")
     (app / "setup.py").write_text(
@@ -137,6 +170,7 @@ def test_pip_installs_a_setup_py_project_that_names_a_private_dependency(consume
 def test_pip_lock_and_require_hashes_fail_on_vcs_links(consumer: Consumer) -> None:
     """pip's PEP 751 lock writer has no form for a VCS requirement found on an index; hash-checking
     mode cannot hash a repository."""
+    # Not `shares_pip_cache`: a wheel cached from the link would stand in for the repository.
     env = fresh_venv(consumer, "lock")
     pip = [str(env.python), "-m", "pip"]
     lock = consumer.run([*pip, "lock", "acme-utils", "-o", "pylock.toml"], env=consumer.pip_environ()).fails()
@@ -153,6 +187,8 @@ def test_pip_lock_and_require_hashes_fail_on_vcs_links(consumer: Consumer) -> No
 # -- pip-tools -----------------------------------------------------------------------------------------
 
 
+@shares_pip_cache
+@uses("pip-tools")
 def test_pip_compile_pins_versions_and_pip_sync_installs_them(toolbox: ToolBox, consumer: Consumer) -> None:
     tool = toolbox.get("pip-tools")
     record(tool, "pip-tools", "pip")
@@ -204,6 +240,7 @@ def pipfile(pypi: str, index: str, packages: str) -> str:
     )
 
 
+@uses("pipenv")
 def test_pipenv_installs_with_index_on_every_private_package_and_locks_the_commit(
     toolbox: ToolBox, consumer: Consumer, acme_world: AcmeWorld
 ) -> None:
@@ -221,6 +258,7 @@ def test_pipenv_installs_with_index_on_every_private_package_and_locks_the_commi
     assert python_in(consumer, app / ".venv" / "bin" / "python") == STATUS
 
 
+@uses("pipenv")
 def test_pipenv_without_index_takes_a_public_twin_from_pypi(
     toolbox: ToolBox, consumer: Consumer, twin_index: SiteServer
 ) -> None:
@@ -256,6 +294,7 @@ def pdm_project(consumer: Consumer, name: str) -> tuple[Path, dict[str, str]]:
     return app, env
 
 
+@uses("pdm", "pdm", "hishel<2")
 def test_pdm_add_resolves_private_dependencies_through_the_index(
     toolbox: ToolBox, consumer: Consumer
 ) -> None:
@@ -271,6 +310,7 @@ def test_pdm_add_resolves_private_dependencies_through_the_index(
     assert python_in(consumer, app / ".venv" / "bin" / "python") == STATUS
 
 
+@uses("pdm-unpinned", "pdm")
 def test_newest_pdm_with_newest_hishel_cannot_start_a_session(toolbox: ToolBox, consumer: Consumer) -> None:
     """PDM 2.29.4 subclasses `hishel.SyncSqliteStorage`, which hishel 2 removed. When this test fails,
     PDM installs as is: drop the `hishel<2` advice from the guide."""
@@ -284,6 +324,8 @@ def test_newest_pdm_with_newest_hishel_cannot_start_a_session(toolbox: ToolBox, 
 # -- Hatch ---------------------------------------------------------------------------------------------
 
 
+@shares_pip_cache
+@uses("hatch")
 def test_hatch_default_installer_resolves_through_the_index_and_dep_lock_crashes(
     toolbox: ToolBox, consumer: Consumer
 ) -> None:
@@ -323,6 +365,7 @@ commands = python -c "{CHECK_CORE}"
 """
 
 
+@uses("tox")
 def test_tox_installs_a_private_package_with_git_routing_in_home_gitconfig(
     toolbox: ToolBox, consumer: Consumer
 ) -> None:
@@ -361,6 +404,8 @@ def core(session):
 """
 
 
+@shares_pip_cache
+@uses("nox")
 def test_nox_session_installs_a_private_package(toolbox: ToolBox, consumer: Consumer) -> None:
     tool = toolbox.get("nox")
     record(tool, "nox")
@@ -374,6 +419,8 @@ def test_nox_session_installs_a_private_package(toolbox: ToolBox, consumer: Cons
 # -- pipx ----------------------------------------------------------------------------------------------
 
 
+@shares_pip_cache
+@uses("pipx")
 def test_pipx_with_the_pip_backend_installs_a_private_application(
     toolbox: ToolBox, consumer: Consumer
 ) -> None:
@@ -412,6 +459,7 @@ def bare_venv(consumer: Consumer, name: str) -> Path:
     return path / "bin" / "python"
 
 
+@uses("uv")
 def test_uv_rejects_the_index_page_and_installs_with_the_overrides_file(
     toolbox: ToolBox, consumer: Consumer, acme_site: SiteServer, acme_world: AcmeWorld
 ) -> None:
@@ -437,6 +485,7 @@ def test_uv_rejects_the_index_page_and_installs_with_the_overrides_file(
     )
 
 
+@uses("uv")
 def test_uv_with_an_explicit_index_takes_a_public_twin_from_pypi(
     toolbox: ToolBox, consumer: Consumer, twin_index: SiteServer
 ) -> None:
@@ -479,6 +528,7 @@ def poetry_project(consumer: Consumer, primary: str, dependencies: str = "") -> 
     return app, env
 
 
+@uses("poetry")
 def test_poetry_finds_no_installable_version_on_the_index(
     toolbox: ToolBox, consumer: Consumer, acme_site: SiteServer
 ) -> None:
@@ -491,6 +541,7 @@ def test_poetry_finds_no_installable_version_on_the_index(
     assert "/simple/acme-core/" in acme_site.paths[seen:]  # it read the page and ignored its links
 
 
+@uses("poetry")
 def test_poetry_supplemental_source_takes_a_public_twin_from_pypi(
     toolbox: ToolBox, consumer: Consumer, twin_index: SiteServer
 ) -> None:

@@ -5,6 +5,10 @@ pins), into a venv of its own under the session's temporary directory, with this
 configuration: that install is the only step that reaches a package index. Tests then run the tool's
 executables from `Tool.bin` with an environment of their own (`PipSetup.environ`), never the machine's.
 
+`toolbox.prefetch(name, …)` starts an install in a background thread (a few at a time), so the installs,
+which mostly wait on the network, overlap each other and the tests that run meanwhile; `get` then waits
+for it. A test module prefetches the tools its selected tests use (`uses` records them on the test).
+
 A tool that cannot be installed makes its tests skip with the pip output as the reason, except under
 `CI=true`, where it fails: CI must never pass by skipping.
 """
@@ -15,11 +19,16 @@ import os
 import subprocess
 import threading
 import venv
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from packaging.utils import canonicalize_name
+
+from .pipvenv import pip_wheel
 
 
 @dataclass(frozen=True)
@@ -40,34 +49,63 @@ class Tool:
 
 
 class ToolBox:
-    """Installs each named tool at most once per session; thread-safe."""
+    """Installs each named tool at most once per session, in background threads; thread-safe."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, wheelhouse: Path | None = None, workers: int = 3) -> None:
         self.root = root
-        self._tools: dict[str, Tool | str] = {}
+        self.wheelhouse = wheelhouse  # pip's newest wheel, to bootstrap pip without ensurepip
+        self._installs: dict[str, Future[Tool | str]] = {}
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="toolbox")
+
+    def prefetch(self, name: str, *requirements: str) -> None:
+        """Start installing `name` (as `get` would) without waiting; a no-op once started."""
+        self._start(name, requirements or (name,))
 
     def get(self, name: str, *requirements: str) -> Tool:
         """The tool `name`, installed with pip from `requirements` (default: `name` itself)."""
-        with self._lock:
-            found = self._tools.get(name)
-            if found is None:
-                found = self._install(name, requirements or (name,))
-                self._tools[name] = found
+        found = self._start(name, requirements or (name,)).result()
         if isinstance(found, str):
             if os.environ.get("CI") == "true":
                 pytest.fail(found)
             pytest.skip(found)
         return found
 
+    def close(self) -> None:
+        """Drop installs not started yet and wait for the running ones."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self, name: str, requirements: tuple[str, ...]) -> Future[Tool | str]:
+        with self._lock:
+            future = self._installs.get(name)
+            if future is None:
+                future = self._pool.submit(self._install, name, requirements)
+                self._installs[name] = future
+            return future
+
     def _install(self, name: str, requirements: tuple[str, ...]) -> Tool | str:
         path = self.root / name
-        venv.EnvBuilder(with_pip=True, clear=True).create(path)
         python = str(path / "bin" / "python")
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        if self.wheelhouse is None:
+            venv.EnvBuilder(with_pip=True, clear=True).create(path)
+            command = [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", *requirements]
+        else:
+            # The wheelhouse's pip is PyPI's newest of this session: installing it from its own wheel
+            # costs one pip install, where ensurepip and then upgrading pip cost two.
+            venv.EnvBuilder(with_pip=False, clear=True).create(path)
+            wheel = pip_wheel(self.wheelhouse)
+            subprocess.run(
+                [python, f"{wheel}/pip", "install", "--quiet", "--no-index", str(wheel)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+                check=True,
+            )
+            command = [python, "-m", "pip", "install", "--quiet", *requirements]
         done = subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", *requirements],
+            command,
             env=env,
             capture_output=True,
             text=True,
@@ -91,9 +129,32 @@ class ToolBox:
 
 
 @pytest.fixture(scope="session")
-def toolbox(tmp_path_factory: pytest.TempPathFactory) -> ToolBox:
+def toolbox(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Iterator[ToolBox]:
     """`toolbox.get("uv")`, `toolbox.get("pdm", "pdm", "hishel<2")`: installed once per session."""
-    return ToolBox(tmp_path_factory.mktemp("tools"))
+    box = ToolBox(tmp_path_factory.mktemp("tools"), wheelhouse)
+    yield box
+    box.close()
 
 
-__all__ = ["Tool", "ToolBox", "toolbox"]
+Test = TypeVar("Test", bound=Callable[..., object])
+
+
+def uses(name: str, *requirements: str) -> Callable[[Test], Test]:
+    """Record on a test that it calls `toolbox.get(name, *requirements)`, for `prefetch_tools`."""
+
+    def record(test: Test) -> Test:
+        test.__dict__.setdefault("toolbox_uses", []).append((name, requirements))
+        return test
+
+    return record
+
+
+def prefetch_tools(toolbox: ToolBox, items: Iterable[pytest.Item]) -> None:
+    """Start installing, in the background, every tool that one of `items` records with `uses`."""
+    for item in items:
+        function = getattr(item, "function", None)
+        for name, requirements in getattr(function, "toolbox_uses", ()):
+            toolbox.prefetch(name, *requirements)
+
+
+__all__ = ["Tool", "ToolBox", "prefetch_tools", "toolbox", "uses"]
