@@ -340,10 +340,10 @@ def test_an_exhausted_rate_limit_is_waited_out_within_max_wait_else_fails_cleanl
         assert indexgen.build(site, scanner=scanner).returncode == 0
         before = snapshot(site)
 
-        # The budget runs out mid-scan and resets in 3 s: within --max-wait 1 (minute), so it waits.
-        # (int() truncates: the window is 2 to 3 s, and the build's first request must come within it,
-        # after Python's start-up, about 1 s here on a busy machine.)
-        reset = int(time.time()) + 3
+        # The budget runs out mid-scan and resets in 8 s: within --max-wait 1 (minute), so it waits.
+        # (int() truncates: the window is 7 to 8 s, and the build's first request must come within it,
+        # after Python's start-up, which takes several seconds on a loaded machine.)
+        reset = int(time.time()) + 8
         gh.set_rate_limit(resource, reset=reset)
         gh.exhaust_after(passes, resource)
         run = indexgen.build(site, "--max-wait", "1", scanner=scanner)
