@@ -1,0 +1,186 @@
+"""Monorepo discovery from a tree's file paths, and which project a tag releases: tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexgen.monorepo import (
+    SubProject,
+    TreeRead,
+    discover_projects,
+    is_single_root,
+    tag_project,
+    tree_from_graphql,
+    tree_from_rest,
+)
+
+DISCOVERY = [
+    # (files in the default branch's tree, projects found)
+    (["pyproject.toml", "src/a/__init__.py"], [""]),
+    (["setup.py"], [""]),
+    (["setup.cfg", "README.md"], []),
+    (["libs/core/pyproject.toml", "apps/cli/setup.py", "README.md"], ["apps/cli", "libs/core"]),
+    # Depth 3 is the deepest a project may sit; depth 4 is not looked at.
+    (["a/b/c/pyproject.toml", "a/b/c/d/pyproject.toml", "w/x/y/z/setup.py"], ["a/b/c"]),
+    # tests/, docs/, examples/ and hidden directories hold fixtures, not projects.
+    (
+        [
+            "tests/data/pyproject.toml",
+            "docs/pyproject.toml",
+            "examples/demo/setup.py",
+            ".github/tool/pyproject.toml",
+            "libs/.cache/pyproject.toml",
+            "libs/core/pyproject.toml",
+        ],
+        ["libs/core"],
+    ),
+    # Below a project is part of it: a vendored copy, a project's own test fixture.
+    (["libs/core/pyproject.toml", "libs/core/vendor/x/setup.py"], ["libs/core"]),
+    # A project at the root makes the repository a single-project one.
+    (["pyproject.toml", "plugins/p1/pyproject.toml"], [""]),
+    # `tests` only as a whole directory name.
+    (["contests/pyproject.toml", "libs/tests-kit/setup.py"], ["contests", "libs/tests-kit"]),
+    ([], []),
+]
+
+
+@pytest.mark.parametrize(("paths", "expected"), DISCOVERY)
+def test_discovery(paths: list[str], expected: list[str]) -> None:
+    assert discover_projects(paths) == tuple(expected)
+
+
+CORE = SubProject("libs/core", "acme-core")
+CLI = SubProject("apps/cli", "acme-cli")
+PLUGIN = SubProject("plugins/Foo_Bar")  # distribution name not known: its directory's name
+PINNED = SubProject("tools/gen", "acme-gen", tag_pattern=r"^gen@(?P<version>.+)$")
+LAYOUT = [CORE, CLI, PLUGIN, PINNED]
+
+TAGS = [
+    # (tag, project path, version text)
+    ("acme-core-v1.2.0", "libs/core", "1.2.0"),
+    ("acme-core/v1.2.0", "libs/core", "1.2.0"),
+    ("acme-core-1.2.0", "libs/core", "1.2.0"),
+    ("acme-core/1.2.0", "libs/core", "1.2.0"),
+    ("core-v1.1", "libs/core", "1.1"),  # the directory's name
+    ("core/1.1", "libs/core", "1.1"),
+    ("Acme_Core-1.1rc1", "libs/core", "1.1rc1"),  # PEP 503: case, `_` and `.` are `-`
+    ("acme.core/v2", "libs/core", "2"),
+    ("acme-cli-v0.3.0", "apps/cli", "0.3.0"),
+    ("cli/0.3.0", "apps/cli", "0.3.0"),
+    ("foo-bar-v1.0", "plugins/Foo_Bar", "1.0"),
+    ("foo.bar/1.0", "plugins/Foo_Bar", "1.0"),
+    ("gen@3.0", "tools/gen", "3.0"),  # own pattern
+]
+
+
+@pytest.mark.parametrize(("tag", "path", "version"), TAGS)
+def test_tag_names_its_project(tag: str, path: str, version: str) -> None:
+    found = tag_project(tag, LAYOUT)
+    assert not isinstance(found, str), found
+    assert (found[0].path, found[1]) == (path, version)
+
+
+SKIPPED = [
+    # (tag, words the reason must carry)
+    ("v1.0", "names none of the repository's projects"),  # no name: which project?
+    ("acme-v1.0", "candidates: libs/core as acme-core/core"),
+    ("acme-gen-v1.0", "tools/gen by tag_pattern"),  # own pattern replaces the defaults
+    ("acme-core-latest", "names none"),
+    ("acme-core-vv1.0", "names none"),
+    ("core-", "names none"),
+]
+
+
+@pytest.mark.parametrize(("tag", "reason"), SKIPPED)
+def test_tag_naming_no_project_is_skipped_with_the_candidates(tag: str, reason: str) -> None:
+    found = tag_project(tag, LAYOUT)
+    assert isinstance(found, str)
+    assert reason in found
+    assert "apps/cli as acme-cli/cli" in found
+
+
+def test_a_tag_two_projects_claim_is_not_guessed() -> None:
+    layout = [SubProject("a/core", "core"), SubProject("b/core", "b-core")]
+    found = tag_project("core-v1.0", layout)
+    assert found == "tag matches several projects of the repository: a/core, b/core"
+
+
+def test_a_name_with_dashes_is_not_cut_short() -> None:
+    """`acme-core-1.0` must not be `acme` + `core-1.0` when a project is called `acme`."""
+    layout = [SubProject("acme", "acme"), SubProject("libs/core", "acme-core")]
+    found = tag_project("acme-core-1.0", layout)
+    assert not isinstance(found, str)
+    assert found[0].path == "libs/core"
+
+
+@pytest.mark.parametrize(
+    ("projects", "single"),
+    [
+        ([SubProject("")], True),
+        ([SubProject("", tag_pattern=r"^r(?P<version>.+)$")], False),
+        ([SubProject("libs/core")], False),
+        ([SubProject(""), SubProject("x")], False),
+    ],
+)
+def test_single_root_project_keeps_todays_rules(projects: list[SubProject], single: bool) -> None:
+    assert is_single_root(projects) is single
+
+
+def test_tree_from_graphql_walks_nested_entries() -> None:
+    repository = {
+        "defaultBranchRef": {
+            "target": {
+                "oid": "c" * 40,
+                "tree": {
+                    "oid": "t" * 40,
+                    "entries": [
+                        {"name": "README.md", "type": "blob", "path": "README.md", "object": {}},
+                        {
+                            "name": "libs",
+                            "type": "tree",
+                            "path": "libs",
+                            "object": {
+                                "entries": [
+                                    {
+                                        "name": "core",
+                                        "type": "tree",
+                                        "path": "libs/core",
+                                        "object": {
+                                            "entries": [
+                                                {
+                                                    "name": "pyproject.toml",
+                                                    "type": "blob",
+                                                    "path": "libs/core/pyproject.toml",
+                                                    "object": {},
+                                                }
+                                            ]
+                                        },
+                                    }
+                                ]
+                            },
+                        },
+                        {"name": "sub", "type": "commit", "path": "sub", "object": {}},  # a submodule
+                    ],
+                },
+            }
+        }
+    }
+    tree = tree_from_graphql(repository)
+    assert tree == TreeRead("t" * 40, ("README.md", "libs/core/pyproject.toml"))
+    assert discover_projects(tree.paths) == ("libs/core",)
+
+
+def test_tree_from_graphql_empty_repository() -> None:
+    assert tree_from_graphql({"defaultBranchRef": None}) is None
+
+
+def test_tree_from_rest_keeps_the_truncated_flag() -> None:
+    payload = {
+        "sha": "s" * 40,
+        "truncated": True,
+        "tree": [
+            {"path": "libs", "type": "tree"},
+            {"path": "libs/core/setup.py", "type": "blob"},
+        ],
+    }
+    assert tree_from_rest(payload) == TreeRead("s" * 40, ("libs/core/setup.py",), truncated=True)
