@@ -184,3 +184,33 @@ def test_tree_from_rest_keeps_the_truncated_flag() -> None:
         ],
     }
     assert tree_from_rest(payload) == TreeRead("s" * 40, ("libs/core/setup.py",), truncated=True)
+
+
+def test_the_tree_query_against_the_fake_github_finds_the_projects() -> None:
+    """The `DefaultBranchTree` document, executed by the fake GitHub's schema and resolvers, answers
+    in the shape `tree_from_graphql` reads, down to the files of a directory three deep."""
+    from indexgen.github.graphql import query_document
+    from tests.fakegithub.graphql_api import run_query
+    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha
+
+    head = fake_sha("mono-head")
+    gh = FakeGitHub()
+    token = gh.add_token("ghp_t", "alice", orgs=["acme"])
+    files = {
+        "README.md": b"# mono\n",
+        "libs/core/pyproject.toml": b'[project]\nname = "acme-core"\n',
+        "apps/cli/setup.py": b"from setuptools import setup\nsetup()\n",
+        "a/b/c/pyproject.toml": b"",
+        "a/b/c/d/setup.py": b"",
+        "tests/fixture/pyproject.toml": b"",
+    }
+    gh.add_repo(
+        FakeRepo("acme", "mono", tags=[FakeTag("acme-core-v1.0", head)], head=head, files={head: files})
+    )
+    payload = {"query": query_document("default_branch_tree"), "variables": {"owner": "acme", "name": "mono"}}
+    outcome = run_query(gh, token, payload, "req-1")
+    assert outcome.status == 200 and "errors" not in outcome.body, outcome.body
+    tree = tree_from_graphql(outcome.body["data"]["repository"])
+    assert tree is not None and len(tree.oid) == 40
+    assert set(tree.paths) == set(files) - {"a/b/c/d/setup.py"}  # five levels deep: not read
+    assert discover_projects(tree.paths) == ("a/b/c", "apps/cli", "libs/core")
