@@ -168,6 +168,12 @@ def _describe(project: SubProject) -> str:
     return f"{project.label} as {'/'.join(sorted(project.names)) or '?'}"
 
 
+def metadata_key(commit: str, path: str) -> str:
+    """Where the metadata of the project at `path` at `commit` is kept: the commit itself for the
+    root (as before monorepos), `<commit>:<path>` below it (a colon is never in a SHA)."""
+    return f"{commit}:{path}" if path else commit
+
+
 def is_single_root(projects: Sequence[SubProject]) -> bool:
     """A repository with one project at its root keeps the repository-wide tag rules."""
     return len(projects) == 1 and projects[0].path == "" and projects[0].tag_pattern is None
