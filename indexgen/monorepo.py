@@ -17,6 +17,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .rules import ProjectLayout
 from .versions import compile_tag_pattern
 
 MAX_DEPTH = 3
@@ -177,3 +178,26 @@ def metadata_key(commit: str, path: str) -> str:
 def is_single_root(projects: Sequence[SubProject]) -> bool:
     """A repository with one project at its root keeps the repository-wide tag rules."""
     return len(projects) == 1 and projects[0].path == "" and projects[0].tag_pattern is None
+
+
+@dataclass(frozen=True)
+class KnownTree:
+    """A repository's default-branch tree as the previous build read it: while the tree's oid is
+    the same, so are the projects found in it, and the tree is not read again."""
+
+    oid: str
+    projects: tuple[str, ...]  # project directories, as `discover_projects` gives them
+
+
+def layout_for(
+    discovered: Sequence[str],
+    configured: Sequence[ProjectLayout],
+    distributions: Mapping[str, str] | None = None,
+) -> tuple[SubProject, ...]:
+    """A repository's projects: the configured `[[repos."o/r".projects]]` when there are any (they
+    replace discovery, which a maintainer configures precisely because it guessed wrong), else the
+    discovered directories; `distributions` gives the name a directory's metadata declares."""
+    names = distributions or {}
+    if configured:
+        return tuple(SubProject(p.path, names.get(p.path), p.tag_pattern) for p in configured)
+    return tuple(SubProject(path, names.get(path)) for path in discovered)

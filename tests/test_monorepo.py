@@ -214,3 +214,45 @@ def test_the_tree_query_against_the_fake_github_finds_the_projects() -> None:
     assert tree is not None and len(tree.oid) == 40
     assert set(tree.paths) == set(files) - {"a/b/c/d/setup.py"}  # five levels deep: not read
     assert discover_projects(tree.paths) == ("a/b/c", "apps/cli", "libs/core")
+
+
+def test_layout_configured_projects_replace_discovery() -> None:
+    from indexgen.monorepo import layout_for
+    from indexgen.rules import ProjectLayout
+
+    discovered = ("apps/cli", "libs/core")
+    names = {"libs/core": "acme-core"}
+    assert layout_for(discovered, (), names) == (SubProject("apps/cli"), SubProject("libs/core", "acme-core"))
+    configured = (ProjectLayout("libs/core", r"^core/v(?P<version>.+)$"),)
+    assert layout_for(discovered, configured, names) == (
+        SubProject("libs/core", "acme-core", r"^core/v(?P<version>.+)$"),
+    )
+
+
+def test_state_keeps_trees_and_directory_metadata_and_loads_old_states() -> None:
+    import json
+
+    from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
+    from indexgen.monorepo import KnownTree, metadata_key
+    from indexgen.state import dump_state, parse_state
+
+    sha, gone = "a" * 40, "b" * 40
+    mono = RepoSnapshot("acme/mono", "u", "h", "t", tags=(TagRef("core-v1.0", sha),))
+    other = RepoSnapshot("acme/docs", "u", "h", "t")  # no project at any tag: never named in the state
+    commits = {
+        sha: ProjectMetadata("workspace", None),
+        metadata_key(sha, "libs/core"): ProjectMetadata("acme-core", None),
+        metadata_key(gone, "libs/core"): ProjectMetadata("acme-core", None),  # no tag points here now
+    }
+    trees = {"acme/mono": KnownTree("c" * 40, ("libs/core",)), "acme/docs": KnownTree("d" * 40, ())}
+    raw = dump_state([mono, other], commits, {}, trees=trees)
+    state = parse_state(raw)
+    assert state is not None
+    assert state.trees == {"acme/mono": KnownTree("c" * 40, ("libs/core",))}
+    assert set(state.commits) == {sha, f"{sha}:libs/core"}
+    assert "acme/docs" not in raw.decode()
+
+    old = json.loads(dump_state([mono], {sha: ProjectMetadata("x", None)}, {}))
+    assert "trees" not in old  # no monorepo: the state reads as before
+    loaded = parse_state(json.dumps(old))
+    assert loaded is not None and loaded.trees == {}
