@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexgen.monorepo import (
@@ -211,7 +213,10 @@ def test_the_tree_query_against_the_fake_github_finds_the_projects() -> None:
     outcome = run_query(gh, token, payload, "req-1")
     assert outcome.status == 200 and "errors" not in outcome.body, outcome.body
     tree = tree_from_graphql(outcome.body["data"]["repository"])
-    assert tree is not None and len(tree.oid) == 40
+    assert tree is not None
+    from tests.fakegithub.model import git_tree_sha
+
+    assert tree.oid == git_tree_sha(files)
     assert set(tree.paths) == set(files) - {"a/b/c/d/setup.py"}  # five levels deep: not read
     assert discover_projects(tree.paths) == ("a/b/c", "apps/cli", "libs/core")
 
@@ -256,3 +261,30 @@ def test_state_keeps_trees_and_directory_metadata_and_loads_old_states() -> None
     assert "trees" not in old  # no monorepo: the state reads as before
     loaded = parse_state(json.dumps(old))
     assert loaded is not None and loaded.trees == {}
+
+
+def test_the_fake_githubs_tree_oid_is_gits(tmp_path: Path) -> None:
+    """Content-addressed like git's: the oid real git gives the same files, unchanged across commits
+    that leave the tree alone (what lets a warm rebuild skip re-reading a tree)."""
+    import subprocess
+
+    from tests.fakegithub.model import git_tree_sha
+
+    files = {
+        "pyproject.toml": b"[project]\n",
+        "libs/core/pyproject.toml": b'[project]\nname = "acme-core"\n',
+        "libs/core-extra/x.py": b"",  # sorts between `core` and `core/` in git's order
+        "libs/core.txt": b"t\n",
+        "a/b/c/d/e.txt": b"deep\n",
+    }
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    assert git_tree_sha(files) == git("write-tree").strip()
+    assert git_tree_sha(files, "libs") == git("rev-parse", f"{git('write-tree').strip()}:libs").strip()

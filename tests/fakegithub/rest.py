@@ -21,8 +21,8 @@ from .model import (
     FakeRepo,
     FakeTag,
     TokenInfo,
-    fake_sha,
     git_blob_sha,
+    git_tree_sha,
     legacy_node_id,
 )
 
@@ -529,7 +529,7 @@ def _content_links(
 
 
 def tree_sha(repo: FakeRepo, commit: str, directory: str) -> str:
-    return fake_sha("tree", repo.full_name, commit, directory)
+    return git_tree_sha(repo.files_at(commit), directory)
 
 
 def get_contents(req: RestRequest, repo: FakeRepo, path: str) -> RestResponse:
