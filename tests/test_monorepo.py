@@ -288,3 +288,42 @@ def test_the_fake_githubs_tree_oid_is_gits(tmp_path: Path) -> None:
     git("add", "-A")
     assert git_tree_sha(files) == git("write-tree").strip()
     assert git_tree_sha(files, "libs") == git("rev-parse", f"{git('write-tree').strip()}:libs").strip()
+
+
+def test_rest_recursive_tree_through_the_fake_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`GET git/trees/{ref}?recursive=1` as GitHub answers it: every blob and tree below, the root
+    tree's git oid, and `truncated` when the answer exceeds the entry limit."""
+    import requests
+
+    from tests.fakegithub import rest as fake_rest
+    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha, git_tree_sha
+    from tests.fakegithub.server import FakeGitHubServer
+
+    head = fake_sha("mono-head")
+    files = {
+        "README.md": b"# mono\n",
+        "libs/core/pyproject.toml": b'[project]\nname = "acme-core"\n',
+        "apps/cli/setup.py": b"",
+        "tests/fixture/pyproject.toml": b"",
+    }
+    gh = FakeGitHub()
+    gh.add_token("ghp_t", "alice", orgs=["acme"])
+    gh.add_repo(FakeRepo("acme", "mono", tags=[FakeTag("core-v1.0", head)], head=head, files={head: files}))
+    with FakeGitHubServer(gh) as srv:
+
+        def get(path: str) -> dict[str, object]:
+            resp = requests.get(f"{srv.base_url}{path}", headers={"Authorization": "token ghp_t"}, timeout=10)
+            assert resp.status_code == 200, resp.text
+            body: dict[str, object] = resp.json()
+            return body
+
+        body = get("/repos/acme/mono/git/trees/main?recursive=1")
+        tree = tree_from_rest(body)
+        assert tree == TreeRead(git_tree_sha(files), tuple(sorted(files)))
+        assert discover_projects(tree.paths) == ("apps/cli", "libs/core")
+        # By the tree's own SHA too, and without `recursive` only the top level.
+        top = get(f"/repos/acme/mono/git/trees/{tree.oid}")["tree"]
+        assert isinstance(top, list)
+        assert [e["path"] for e in top] == ["README.md", "apps", "libs", "tests"]
+        monkeypatch.setattr(fake_rest, "TREE_RECURSIVE_LIMIT", 3)
+        assert tree_from_rest(get("/repos/acme/mono/git/trees/main?recursive=1")).truncated
