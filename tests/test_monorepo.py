@@ -327,3 +327,26 @@ def test_rest_recursive_tree_through_the_fake_github(monkeypatch: pytest.MonkeyP
         assert [e["path"] for e in top] == ["README.md", "apps", "libs", "tests"]
         monkeypatch.setattr(fake_rest, "TREE_RECURSIVE_LIMIT", 3)
         assert tree_from_rest(get("/repos/acme/mono/git/trees/main?recursive=1")).truncated
+
+
+def test_graphql_scanner_reads_a_tree_in_one_query_through_the_fake_github() -> None:
+    from indexgen.github.auth import Token
+    from indexgen.github.bulk import GraphQLScanner
+    from indexgen.github.graphql import GraphQLClient
+    from indexgen.github.http import ApiUsage
+    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha, git_tree_sha
+    from tests.fakegithub.server import FakeGitHubServer
+
+    head = fake_sha("mono-head")
+    files = {"libs/core/pyproject.toml": b"", "apps/cli/setup.py": b"", "README.md": b""}
+    gh = FakeGitHub()
+    gh.add_token("ghp_t", "alice", orgs=["acme"])
+    gh.add_repo(FakeRepo("acme", "mono", tags=[FakeTag("core-v1.0", head)], head=head, files={head: files}))
+    gh.add_repo(FakeRepo("acme", "void", empty=True))
+    with FakeGitHubServer(gh) as srv:
+        usage = ApiUsage()
+        scanner = GraphQLScanner(GraphQLClient(srv.graphql_url, Token("ghp_t", "GITHUB_TOKEN"), usage))
+        tree = scanner.read_tree("acme/mono")
+        assert tree == TreeRead(git_tree_sha(files), tuple(sorted(files)))
+        assert scanner.read_tree("acme/void") is None
+    assert usage.graphql_requests == 2
