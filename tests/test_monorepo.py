@@ -350,3 +350,23 @@ def test_graphql_scanner_reads_a_tree_in_one_query_through_the_fake_github() -> 
         assert tree == TreeRead(git_tree_sha(files), tuple(sorted(files)))
         assert scanner.read_tree("acme/void") is None
     assert usage.graphql_requests == 2
+
+
+def test_rest_scanner_reads_a_tree_in_one_request_through_the_fake_github() -> None:
+    from indexgen.github.auth import Token
+    from indexgen.github.rest import RestScanner
+    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha, git_tree_sha
+    from tests.fakegithub.server import FakeGitHubServer
+
+    head = fake_sha("mono-head")
+    files = {"libs/core/pyproject.toml": b"", "apps/cli/setup.py": b"", "README.md": b""}
+    gh = FakeGitHub()
+    gh.add_token("ghp_t", "alice", orgs=["acme"])
+    gh.add_repo(FakeRepo("acme", "mono", tags=[FakeTag("core-v1.0", head)], head=head, files={head: files}))
+    gh.add_repo(FakeRepo("acme", "void", empty=True))
+    with FakeGitHubServer(gh) as srv:
+        scanner = RestScanner(srv.base_url, Token("ghp_t", "GITHUB_TOKEN"), max_wait=0, spacing=0)
+        tree = scanner.read_tree("acme/mono")
+        assert tree == TreeRead(git_tree_sha(files), tuple(sorted(files)))
+        assert scanner.usage.rest_requests == 1
+        assert scanner.read_tree("acme/void") is None
