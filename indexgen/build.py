@@ -27,7 +27,8 @@ from .models import (
     Skip,
     TagRef,
 )
-from .rules import RepoFilter, Rules, repository_exclusion, tag_exclusion
+from .monorepo import SubProject, is_single_root, metadata_key, tag_project
+from .rules import RepoFilter, Rules, TagRules, repository_exclusion, tag_exclusion
 from .versions import DEFAULT_TAG_PATTERN, build_link, parse_tag_version, release_version
 
 
@@ -42,6 +43,10 @@ class BuildOptions:
     yanked: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # project → version → reason
     names: Mapping[str, str] = field(default_factory=dict)  # canonical project → owner/name that owns it
     min_version: Mapping[str, str] = field(default_factory=dict)  # canonical project → lowest listed
+    # Lower-cased owner/name → the repository's projects (discovered or configured); absent: one
+    # project at the root, today's tag rules. Metadata of a project below the root is keyed by
+    # `monorepo.metadata_key(commit, path)`.
+    layouts: Mapping[str, tuple[SubProject, ...]] = field(default_factory=dict)
 
     @property
     def effective_rules(self) -> Rules:
@@ -65,6 +70,7 @@ class _Candidate:
     name: str  # canonical
     version_text: str  # str(version), kept: an org's tens of thousands of releases make it costly
     url: str  # the link to the tag's commit
+    subdirectory: str = ""  # the project's directory in the repository, "" for the root
 
 
 def _clone_url(repo: RepoSnapshot, style: str) -> str:
@@ -89,21 +95,22 @@ def _candidates(
     found: list[_Candidate] = []
     skipped: list[Skip] = []
     rules = options.effective_rules.for_repository(repo.full_name)
+    layout = options.layouts.get(repo.full_name.lower(), ())
+    monorepo = bool(layout) and not is_single_root(layout)
     for tag in sorted(repo.tags, key=lambda t: t.name):
         if excluded := tag_exclusion(tag.name, rules):
             skipped.append(Skip(repo.full_name, tag.name, excluded))
             continue
-        tag_version = parse_tag_version(tag.name, rules.tag_pattern)
+        subdirectory, tag_version = _monorepo_tag(tag, layout) if monorepo else ("", _tag_version(tag, rules))
         if isinstance(tag_version, str):
-            if rules.own_pattern:
-                tag_version += f" (tag pattern of {rules.source})"
             skipped.append(Skip(repo.full_name, tag.name, tag_version))
             continue
         if tag_version.is_prerelease and not rules.prereleases:
             key = f"{rules.source}.prereleases" if rules.source else "prereleases"
             skipped.append(Skip(repo.full_name, tag.name, f"pre-release ({key} = false)"))
             continue
-        meta = metadata.get(tag.commit, MetadataProblem("metadata at this commit was not read"))
+        key = metadata_key(tag.commit, subdirectory)
+        meta = metadata.get(key, MetadataProblem("metadata at this commit was not read"))
         if isinstance(meta, MetadataProblem):
             skipped.append(Skip(repo.full_name, tag.name, meta.reason))
             continue
@@ -112,12 +119,33 @@ def _candidates(
             skipped.append(Skip(repo.full_name, tag.name, version))
             continue
         try:
-            url = build_link(_clone_url(repo, options.link_style), tag.commit, meta.name, version)
+            clone_url = _clone_url(repo, options.link_style)
+            url = build_link(clone_url, tag.commit, meta.name, version, subdirectory)
         except ValueError as exc:  # a clone URL or commit that no link pip can parse can carry
             skipped.append(Skip(repo.full_name, tag.name, f"cannot make a pip link: {exc}"))
             continue
-        found.append(_Candidate(repo, tag, meta, version, canonicalize_name(meta.name), str(version), url))
+        name = canonicalize_name(meta.name)
+        found.append(_Candidate(repo, tag, meta, version, name, str(version), url, subdirectory))
     return found, skipped
+
+
+def _tag_version(tag: TagRef, rules: TagRules) -> Version | str:
+    tag_version = parse_tag_version(tag.name, rules.tag_pattern)
+    if isinstance(tag_version, str) and rules.own_pattern:
+        tag_version += f" (tag pattern of {rules.source})"
+    return tag_version
+
+
+_WHOLE = r"^(?P<version>.+)$"
+
+
+def _monorepo_tag(tag: TagRef, layout: tuple[SubProject, ...]) -> tuple[str, Version | str]:
+    """The project directory a monorepo's tag releases and its version, or ("", skip reason)."""
+    found = tag_project(tag.name, layout)
+    if isinstance(found, str):
+        return "", found
+    project, text = found
+    return project.path, parse_tag_version(text, _WHOLE)
 
 
 def _owners_of_names(candidates: Iterable[_Candidate], assigned: Mapping[str, str]) -> dict[str, str]:
@@ -170,12 +198,12 @@ def _pinned(
     moved = MovedTag(c.name, c.version_text, c.repo.full_name, c.tag.name, before, c.tag.commit, accepted)
     if accepted:
         return c.tag.commit, c.metadata, moved
-    old = metadata.get(before)
+    old = metadata.get(metadata_key(before, c.subdirectory))
     return before, old if isinstance(old, ProjectMetadata) else c.metadata, moved
 
 
 def _link(c: _Candidate, commit: str, options: BuildOptions) -> str:
-    return build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version)
+    return build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version, c.subdirectory)
 
 
 def _project(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
+from .monorepo import KnownTree
 
 STATE_FORMAT = 1
 METADATA_READER = 2
@@ -36,6 +37,9 @@ class BuildState:
     published: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # project → version → commit
     generation: int = 0  # grows by one whenever the published pages change
     digest: str = ""  # sha256 of the published pages (everything but the state), "" when unknown
+    # Full name → the default-branch tree the last build read and the projects found in it; absent
+    # from states written before monorepo discovery (those repositories' trees are read once).
+    trees: Mapping[str, KnownTree] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -102,6 +106,7 @@ def dump_state(
     *,
     generation: int = 0,
     digest: str = "",
+    trees: Mapping[str, KnownTree] | None = None,
 ) -> bytes:
     """The state as deterministic JSON bytes (sorted keys, no timestamps).
 
@@ -120,11 +125,20 @@ def dump_state(
         "reader": METADATA_READER,
         "repos": {r.full_name: _repo_to_json(r) for r in repo_list},
         # Only commits that some current tag points to: the state never grows without bound.
-        "commits": {sha: _metadata_to_json(commits[sha]) for sha in sorted(used) if sha in commits},
+        # A project below the root is kept under `<sha>:<directory>` (monorepo.metadata_key).
+        "commits": {
+            key: _metadata_to_json(commits[key]) for key in sorted(commits) if key.split(":", 1)[0] in used
+        },
         "published": {name: dict(sorted(versions.items())) for name, versions in sorted(published.items())},
         "generation": generation,
         "digest": digest,
     }
+    listed = {r.full_name for r in repo_list}
+    kept_trees = {name: t for name, t in (trees or {}).items() if name in listed}
+    if kept_trees:  # absent rather than empty: a state without monorepos reads as before
+        data["trees"] = {
+            name: {"oid": t.oid, "projects": list(t.projects)} for name, t in sorted(kept_trees.items())
+        }
     return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
@@ -146,6 +160,11 @@ def parse_state(raw: bytes | str) -> BuildState | None:
         digest = data.get("digest", "")
         if type(generation) is not int or generation < 0 or not isinstance(digest, str):
             return None
-        return BuildState(repos, commits, published, generation, digest if _DIGEST.fullmatch(digest) else "")
+        trees = {
+            str(name): KnownTree(str(t["oid"]), tuple(str(p) for p in t["projects"]))
+            for name, t in data.get("trees", {}).items()
+        }
+        digest = digest if _DIGEST.fullmatch(digest) else ""
+        return BuildState(repos, commits, published, generation, digest, trees)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

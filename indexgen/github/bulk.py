@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import OwnerNotFound
 from ..metadata import MAX_FILE_BYTES
 from ..models import Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
+from ..monorepo import TreeRead, tree_from_graphql
 from .graphql import GraphQLClient, GraphQLErrors
 from .http import ApiUsage
 from .scanner import (
@@ -106,6 +107,15 @@ class GraphQLScanner:
     @property
     def usage(self) -> ApiUsage:
         return self._client.usage
+
+    # -- default-branch trees (monorepo discovery) -------------------------------------------------
+
+    def read_tree(self, full_name: str) -> TreeRead | None:
+        """The paths of the repository's default-branch tree to the files of directories three deep,
+        in one query; None for a repository without a default branch."""
+        owner, name = full_name.split("/", 1)
+        data = self._client.query("default_branch_tree", {"owner": owner, "name": name})
+        return tree_from_graphql(data.get("repository") or {})
 
     # -- repositories and tags ---------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ QUERY_NAMES = (
     "repository_tags",
     "commit_files",
     "commit_referenced_files",
+    "default_branch_tree",
 )
 # Errors GitHub reports inside a 200 answer that a repeated query may mend.
 _TRANSIENT_ERRORS = {"SERVICE_UNAVAILABLE", "INTERNAL", "TIMEOUT"}

@@ -16,6 +16,7 @@ import functools
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 from github import Auth, Github, GithubException
@@ -29,6 +30,7 @@ from .. import __version__
 from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenRejected
 from ..metadata import MAX_FILE_BYTES, pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
+from ..monorepo import TreeRead, tree_from_rest
 from .auth import Token
 from .http import ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
 from .scanner import (
@@ -191,6 +193,21 @@ class RestScanner:
                 raise EmptyRepository() from exc
             if exc.status != 404:
                 raise
+
+    def read_tree(self, full_name: str) -> TreeRead | None:
+        """`GET /repos/{o}/{r}/git/trees/HEAD?recursive=1`: every path in the default
+        branch's tree in one request (`truncated` set when GitHub cut the answer); None for an empty
+        repository (409 on the git APIs)."""
+        where = f"tree of {full_name}"
+        # One request, by ref name (accepted for the tree SHA; HEAD is the default branch).
+        url = f"/repos/{quote(full_name, safe='/')}/git/trees/HEAD"
+        try:
+            _, data = self._call(where, self._gh.requester.requestJsonAndCheck, "GET", url, {"recursive": 1})
+        except ApiError as exc:
+            if exc.status == 409:
+                return None
+            raise
+        return tree_from_rest(data)
 
     def _file(self, repo: Repository, path: str, commit: str) -> tuple[str | None, str | None]:
         """The text of `path` at `commit`, or None when absent; second item: why it is unusable."""

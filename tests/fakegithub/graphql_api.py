@@ -53,8 +53,8 @@ from .model import (
     FakeRepo,
     FakeTag,
     TokenInfo,
-    fake_sha,
     git_blob_sha,
+    git_tree_sha,
     legacy_node_id,
 )
 
@@ -691,7 +691,7 @@ class BlobObj(_GitObj):
 
 
 def tree_oid(repo: FakeRepo, commit: str, directory: str) -> str:
-    return fake_sha("tree", repo.full_name, commit, directory)
+    return git_tree_sha(repo.files_at(commit), directory)
 
 
 class TreeObj(_GitObj):

@@ -13,7 +13,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -41,6 +41,26 @@ def fake_sha(*parts: str) -> str:
 def git_blob_sha(data: bytes) -> str:
     """The real git blob id of ``data`` (what GitHub reports as a file's ``sha``)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def git_tree_sha(files: Mapping[str, bytes], directory: str = "") -> str:
+    """The real git tree id of `directory` ("" for the root) among `files` (path → bytes), every file
+    taken as mode 100644: content-addressed like git's, so an unchanged tree keeps its oid from one
+    commit to the next, and equal to `git rev-parse COMMIT^{tree}` for repositories without
+    executables or symlinks."""
+    prefix = directory + "/" if directory else ""
+    children: dict[str, bool] = {}  # name → is a directory
+    for path in files:
+        if path.startswith(prefix):
+            head, sep, _ = path[len(prefix) :].partition("/")
+            children[head] = children.get(head, False) or bool(sep)
+    body = b""
+    # git orders a tree's entries by name, a directory's name compared as if it ended with "/".
+    for name, is_dir in sorted(children.items(), key=lambda kv: kv[0].encode() + (b"/" if kv[1] else b"")):
+        sha = git_tree_sha(files, prefix + name) if is_dir else git_blob_sha(files[prefix + name])
+        mode = b"40000" if is_dir else b"100644"
+        body += mode + b" " + name.encode() + b"\0" + bytes.fromhex(sha)
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
 
 
 def stable_id(*parts: str) -> int:

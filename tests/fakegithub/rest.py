@@ -21,8 +21,8 @@ from .model import (
     FakeRepo,
     FakeTag,
     TokenInfo,
-    fake_sha,
     git_blob_sha,
+    git_tree_sha,
     legacy_node_id,
 )
 
@@ -529,7 +529,7 @@ def _content_links(
 
 
 def tree_sha(repo: FakeRepo, commit: str, directory: str) -> str:
-    return fake_sha("tree", repo.full_name, commit, directory)
+    return git_tree_sha(repo.files_at(commit), directory)
 
 
 def get_contents(req: RestRequest, repo: FakeRepo, path: str) -> RestResponse:
@@ -615,7 +615,83 @@ _REPO_ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/git/ref/(?P<ref>.+)$"), "ref"),
     (re.compile(r"^/git/tags/(?P<sha>[0-9a-fA-F]{40})$"), "gittag"),
     (re.compile(r"^/contents(?:/(?P<path>.*))?$"), "contents"),
+    (re.compile(r"^/git/trees/(?P<sha>.+)$"), "tree"),
 ]
+
+TREE_RECURSIVE_LIMIT = 100_000
+"""GitHub's limit on a recursive tree answer's entries (docs: "100,000 entries with a maximum size of
+7 MB"); beyond it the answer is cut and says `truncated: true`. A module knob so tests can lower it."""
+
+
+def _find_tree(repo: FakeRepo, rev: str) -> tuple[str, str] | None:
+    """(commit, directory) of `rev`: a ref name or commit (its root tree), or a tree SHA."""
+    commit = repo.resolve_commit(rev)
+    if commit is not None:
+        return commit, ""
+    for commit in repo._all_commits():
+        files = repo.files_at(commit)
+        directories = {""} | {p.rsplit("/", 1)[0] for p in files if "/" in p}
+        for directory in sorted(directories):
+            while True:
+                if git_tree_sha(files, directory) == rev.lower():
+                    return commit, directory
+                if not directory:
+                    break
+                directory = directory.rsplit("/", 1)[0] if "/" in directory else ""
+    return None
+
+
+def get_tree(req: RestRequest, repo: FakeRepo, rev: str) -> RestResponse:
+    """``GET /repos/{o}/{r}/git/trees/{tree_sha}[?recursive=…]``: any `recursive` value, even "false",
+    recurses (GitHub's docs); paths are relative to the tree; `truncated` past the entry limit."""
+    doc = f"{DOCS}/git/trees#get-a-tree"
+    if repo.empty:
+        return error(409, "Git Repository is empty.", doc)
+    found = _find_tree(repo, rev)
+    if found is None:
+        return not_found(doc)
+    commit, directory = found
+    files = repo.files_at(commit)
+    prefix = directory + "/" if directory else ""
+    r = f"{req.api}/repos/{repo.full_name}"
+    recursive = req.param("recursive") is not None
+    entries: dict[str, dict[str, Any]] = {}
+    for path, data in sorted(files.items()):
+        if not path.startswith(prefix):
+            continue
+        parts = path[len(prefix) :].split("/")
+        depth = len(parts) if recursive else 1
+        for i in range(1, min(depth, len(parts)) + 1):
+            rel = "/".join(parts[:i])
+            if i < len(parts):
+                sha = git_tree_sha(files, prefix + rel)
+                entries[rel] = {
+                    "path": rel,
+                    "mode": "040000",
+                    "type": "tree",
+                    "sha": sha,
+                    "url": f"{r}/git/trees/{sha}",
+                }
+            else:
+                sha = git_blob_sha(data)
+                entries[rel] = {
+                    "path": rel,
+                    "mode": "100644",
+                    "type": "blob",
+                    "sha": sha,
+                    "size": len(data),
+                    "url": f"{r}/git/blobs/{sha}",
+                }
+    tree = [entries[k] for k in sorted(entries)]
+    truncated = len(tree) > TREE_RECURSIVE_LIMIT
+    sha = git_tree_sha(files, directory)
+    body = {
+        "sha": sha,
+        "url": f"{r}/git/trees/{sha}",
+        "tree": tree[:TREE_RECURSIVE_LIMIT],
+        "truncated": truncated,
+    }
+    return RestResponse(200, body)
 
 
 def _repo_endpoint(req: RestRequest, repo: FakeRepo, rest: str) -> RestResponse:
@@ -636,6 +712,8 @@ def _repo_endpoint(req: RestRequest, repo: FakeRepo, rest: str) -> RestResponse:
             return get_ref(req, repo, groups["ref"])
         if name == "gittag":
             return get_git_tag(req, repo, groups["sha"])
+        if name == "tree":
+            return get_tree(req, repo, groups["sha"])
         return get_contents(req, repo, groups["path"])
     return not_found()
 
