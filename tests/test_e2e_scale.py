@@ -245,8 +245,8 @@ def test_cold_build_costs_a_query_per_100_repositories_and_per_500_commits(refer
     assert (summary["queries"], summary["points"], summary["points_left"]) == ("5", "8", "4992")
     assert "\r" not in reference.run.stderr  # stderr is no terminal: no live progress line
     # The PEP 503 pages and their root, a browse page per project, home, problems, 404, robots.txt,
-    # packages.json, the stylesheet, the script, the state.
-    assert len(reference.files) == 2 * N_REPOS + 9
+    # packages.json, the stylesheet, the script, uv/overrides.txt, the state.
+    assert len(reference.files) == 2 * N_REPOS + 10
 
 
 def test_warm_rebuild_with_nothing_new_costs_the_listing_only_and_changes_nothing(
@@ -273,6 +273,7 @@ def test_a_new_tag_costs_one_more_query_and_is_published(built: World, reference
         "p/pkg-0007/index.html",
         "packages.json",
         "simple/pkg-0007/index.html",
+        "uv/overrides.txt",  # pkg-0007's newest release
     ]
 
 
@@ -362,6 +363,7 @@ def test_a_deleted_repository_needs_allow_shrink(built: World, reference: Refere
         "packages.json",
         "simple/index.html",
         "simple/pkg-0010/index.html",  # gone
+        "uv/overrides.txt",
     ]
     assert not (built.site / "simple" / "pkg-0010").exists()
     assert b'"pkg-0010/"' not in after["simple/index.html"]
@@ -387,6 +389,7 @@ def test_repo_rescans_one_repository_on_top_of_the_state(built: World, reference
         "p/pkg-0042/index.html",
         "packages.json",
         "simple/pkg-0042/index.html",
+        "uv/overrides.txt",  # pkg-0042's newest release
     ]
 
     # The full scan that follows knows pkg-0042's new commit from the state: it reads pkg-0043's only.
