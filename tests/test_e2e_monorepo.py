@@ -202,3 +202,22 @@ def test_the_rest_scanner_publishes_the_same_links(
     rerun, warm = build(tmp_path, mono_world, "--scanner", "rest")
     assert rerun.returncode == 0, rerun.describe()
     assert warm["rest_trees"] == 0, warm
+
+
+def test_ssh_link_style_renders_a_subdirectory_link_pip_parses(mono_world: MonoWorld, tmp_path: Path) -> None:
+    from pip._internal.index.collector import IndexContent, parse_links
+
+    run, _ = build(tmp_path, mono_world, "--link-style", "ssh")
+    assert run.returncode == 0, run.describe()
+    core = mono_world.world.commit_of("tools", "core/v1.1")
+    page = (tmp_path / "site" / "simple" / "acme-core" / "index.html").read_text(encoding="utf-8")
+    host = CLONE_BASE.split("://", 1)[1]
+    assert f"git+ssh://git@{host}/{ORG}/tools.git@{core}#subdirectory=libs/core&amp;egg=acme-core-1.1" in page
+    content = IndexContent(
+        page.encode(), "text/html", "utf-8", "http://127.0.0.1/simple/acme-core/", cache_link_parsing=False
+    )
+    links = [link for link in parse_links(content) if core in link.url]
+    assert [(link.subdirectory_fragment, link.egg_fragment) for link in links] == [
+        ("libs/core", "acme-core-1.1")
+    ]
+    assert links[0].url.startswith(f"git+ssh://git@{host}/{ORG}/tools.git@{core}#")
