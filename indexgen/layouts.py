@@ -68,11 +68,6 @@ class Discovery:
         return self.configured.get(full_name.lower(), ())
 
 
-def root_only(oid: str) -> KnownTree:
-    """The tree of a repository with a project file at its root: one project, the root."""
-    return KnownTree(oid, ("",))
-
-
 def needs_tree_read(repo: RepoSnapshot, discovery: Discovery, need_root: Callable[[TagRef], bool]) -> bool:
     """True when the repository's default-branch tree must be read now (see the module's docstring).
     `repo.tree_oid` is "" where the listing does not give it (REST): then only freshness decides."""

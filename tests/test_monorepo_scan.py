@@ -348,7 +348,7 @@ def test_graphql_root_project_needs_no_tree_read_and_reads_as_before() -> None:
     calls = serve([tools_node(T1, [("v1.0", A)], names)], {}, {(A, "pyproject.toml"): CORE.format(v="1.0")})
     result = gql_scanner().scan_owners([ACME], root_need(), NoProgress(), discovery=discovery())
     assert [op for op, _ in calls] == ["OwnerRepositories", "CommitFiles"]
-    assert result.trees == {"acme/tools": KnownTree(T1, ("",))}
+    assert result.trees == {}  # nothing to keep: the listing says so on every build
     assert set(result.files) == {A}
 
 
@@ -462,4 +462,4 @@ def test_rest_root_project_at_the_tag_needs_no_tree_read() -> None:
     rest_files({(A, "pyproject.toml"): CORE.format(v="1.0")})
     result = rest_scanner().scan_owners([ACME], root_need(), NoProgress(), discovery=discovery())
     assert not any("/git/trees/" in p for p in paths_called())
-    assert result.trees["acme/tools"].projects == ("",) and set(result.files) == {A}
+    assert result.trees == {} and set(result.files) == {A}

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import OwnerNotFound
-from ..layouts import Discovery, file_reads, needs_tree_read, root_only, scan_layout, tree_of
+from ..layouts import Discovery, file_reads, needs_tree_read, scan_layout, tree_of
 from ..metadata import MAX_FILE_BYTES
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
 from ..monorepo import PROJECT_FILES, KnownTree, TreeRead, metadata_key, tree_from_graphql
@@ -164,13 +164,17 @@ class GraphQLScanner:
             if discovery.configured_for(repo.full_name):
                 continue
             if at_root:
-                trees[repo.full_name] = root_only(repo.tree_oid)
-            elif head and needs_tree_read(repo, discovery, need_files):
+                continue  # one project, the root: the listing says so on every build, nothing to keep
+            if head and needs_tree_read(repo, discovery, need_files):
                 to_read[repo.full_name] = head
             elif known is not None:
                 trees[repo.full_name] = known
-        for name, read in self._read_trees(to_read).items():
-            trees[name] = tree_of(name, read)
+        found = self._read_trees(to_read)
+        for name in to_read:
+            if name in found:
+                trees[name] = tree_of(name, found[name])
+            elif (known := discovery.known(name)) is not None:  # head gone since the listing
+                trees[name] = known
         reads: list[tuple[TagRef, str]] = []
         for repo in repos:
             layout = scan_layout(trees.get(repo.full_name), discovery.configured_for(repo.full_name))

@@ -28,7 +28,7 @@ from github.Repository import Repository
 
 from .. import __version__
 from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenRejected
-from ..layouts import Discovery, file_reads, needs_tree_read, root_only, scan_layout, tree_of
+from ..layouts import Discovery, file_reads, needs_tree_read, scan_layout, tree_of
 from ..metadata import MAX_FILE_BYTES, pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from ..monorepo import KnownTree, TreeRead, metadata_key, tree_from_rest
@@ -274,7 +274,7 @@ class RestScanner:
         tree = discovery.known(snapshot.full_name)
         at_root = any(f.pyproject_toml is not None or f.setup_py is not None for f in root_reads.values())
         if not configured and at_root:
-            tree = root_only(tree.oid if tree else "")
+            tree = None  # one project, the root, as before monorepos: nothing to keep
         elif needs_tree_read(snapshot, discovery, need_files):
             read = self.read_tree(snapshot.full_name)
             tree = tree_of(snapshot.full_name, read) if read is not None else None
