@@ -77,7 +77,9 @@ class Scanner(Protocol):
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
     ) -> ScanResult:
-        """Every repository of each owner the token can see, with tags and the files needed."""
+        """Every repository of each owner the token can see, with tags and the files needed. With
+        `discovery`, also the projects below repository roots (`indexgen.layouts`): their trees in
+        `trees`, their files under `<sha>:<dir>` keys."""
         ...
 
     def scan_repos(
