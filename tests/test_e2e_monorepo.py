@@ -221,3 +221,21 @@ def test_ssh_link_style_renders_a_subdirectory_link_pip_parses(mono_world: MonoW
         ("libs/core", "acme-core-1.1")
     ]
     assert links[0].url.startswith(f"git+ssh://git@{host}/{ORG}/tools.git@{core}#")
+
+
+def test_a_repo_rescan_keeps_the_monorepos_layout(
+    mono_build: MonoBuild, mono_world: MonoWorld, tmp_path: Path
+) -> None:
+    """`--repo` on top of the previous state: the rescanned monorepo and the kept repository publish
+    what the full build did, and the state still holds the monorepo's tree."""
+    assert mono_build.run.returncode == 0, mono_build.run.describe()
+    (tmp_path / "site").mkdir()
+    state = (mono_build.directory / "site" / "indexgen-state.json").read_bytes()
+    (tmp_path / "site" / "indexgen-state.json").write_bytes(state)
+    run, counts = build(tmp_path, mono_world, "--repo", f"{ORG}/tools")
+    assert run.returncode == 0, run.describe()
+    assert counts["graphql"] == 1, counts  # the repository query; nothing new to read
+    for project in ("acme-core", "acme-cli", "solo"):
+        assert _links(tmp_path / "site", project) == _links(mono_build.directory / "site", project)
+    written = json.loads((tmp_path / "site" / "indexgen-state.json").read_bytes())
+    assert written["trees"][f"{ORG}/tools"]["projects"] == ["libs/cli", "libs/core"]
