@@ -3,8 +3,8 @@
 A scanner asks three questions of each repository it lists (`monorepo` answers what a tree and a tag
 say; this module decides when asking costs a request):
 - must its default-branch tree be read? Only when no `[[repos."o/r".projects]]` replaces discovery,
-  the tree's oid is not the one the previous build read, and a tag's commit was never read and looks
-  like a release: a warm rebuild reads no tree.
+  the tree's oid is not the one the previous build read, and a tag whose commit was never read is
+  shaped like `<name>-v<version>`: a warm rebuild reads no tree.
 - which project directories are read at which tag (`file_reads`): the directory a tag names, every
   directory when the tag may name a distribution (`core-v1.0` where no directory is `core`), none for a
   tag that cannot name a project;
@@ -68,7 +68,7 @@ class Discovery:
         return self.configured.get(full_name.lower(), ())
 
 
-def needs_tree_read(repo: RepoSnapshot, discovery: Discovery, need_root: Callable[[TagRef], bool]) -> bool:
+def needs_tree_read(repo: RepoSnapshot, discovery: Discovery) -> bool:
     """True when the repository's default-branch tree must be read now (see the module's docstring).
     `repo.tree_oid` is "" where the listing does not give it (REST): then only freshness decides."""
     if discovery.configured_for(repo.full_name):
@@ -76,7 +76,9 @@ def needs_tree_read(repo: RepoSnapshot, discovery: Discovery, need_root: Callabl
     known = discovery.known(repo.full_name)
     if known is not None and repo.tree_oid and known.oid == repo.tree_oid:
         return False
-    return any(discovery.fresh(t) and (need_root(t) or names_a_project(t.name)) for t in repo.tags)
+    # Only a tag shaped like `<name>-v<version>` can release a project below the root: a repository
+    # tagged `v1.0` alone is a single project whatever its tree holds.
+    return any(discovery.fresh(t) and names_a_project(t.name) for t in repo.tags)
 
 
 def tree_of(full_name: str, read: TreeRead) -> KnownTree:
@@ -104,14 +106,17 @@ def file_reads(
     layout: Sequence[SubProject],
     discovery: Discovery,
     need_root: Callable[[TagRef], bool],
+    *,
+    tree_read: bool = False,
 ) -> list[tuple[TagRef, str]]:
     """The (tag, project directory) pairs whose metadata files are still to be read, beyond the root
     reads `need_root` asks for already.
 
     In a repository with projects below its root: the directory a tag names; every directory without
     its own tag pattern when the tag may name a project by its distribution (`<name>-v<version>`…); no
-    directory for any other tag. Elsewhere: the root, for a never-read tag that may name a project,
-    so that its commit counts as read and does not cause a tree read again."""
+    directory for any other tag. Elsewhere, when this scan read the tree (`tree_read`) and found no
+    project below the root: the root, for a never-read tag that may name a project, so that its commit
+    counts as read and does not cause a tree read again."""
     reads: list[tuple[TagRef, str]] = []
     seen: set[str] = set()
     monorepo = bool(layout) and not is_single_root(layout)
@@ -124,7 +129,7 @@ def file_reads(
                 directories = [p.path for p in layout if p.tag_pattern is None]
             else:
                 directories = []
-        elif discovery.fresh(tag) and names_a_project(tag.name) and not need_root(tag):
+        elif tree_read and discovery.fresh(tag) and names_a_project(tag.name) and not need_root(tag):
             directories = [""]
         else:
             directories = []

@@ -124,9 +124,11 @@ def test_file_reads_in_a_monorepo(
 
 def test_file_reads_at_the_root_only_for_never_read_project_shaped_tags() -> None:
     tags = (TagRef("v1.0", A), TagRef("release-2.0", B), TagRef("release-1.0", C), TagRef("latest", D))
-    reads = file_reads(repo(*tags), (SubProject(""),), discovery([C]), root_need([C]))
+    reads = file_reads(repo(*tags), (SubProject(""),), discovery([C]), root_need([C]), tree_read=True)
     # v1.0 is the root read the scan makes anyway; release-1.0's commit is known already.
     assert [(t.name, d) for t, d in reads] == [("release-2.0", "")]
+    # Without a tree read in this scan (a root project, an unchanged tree): today's reads alone.
+    assert file_reads(repo(*tags), (SubProject(""),), discovery([C]), root_need([C])) == []
 
 
 @pytest.mark.parametrize(
@@ -152,7 +154,12 @@ def test_needs_tree_read(
         if configured
         else discovery([f"{k}:libs/core" for k in known], trees)
     )
-    assert needs_tree_read(repo(TagRef("core/v1.0", A), oid=oid), d, root_need()) is expected
+    assert needs_tree_read(repo(TagRef("core/v1.0", A), oid=oid), d) is expected
+
+
+def test_a_repository_tagged_without_project_names_needs_no_tree_read() -> None:
+    """`v1.0` or `latest` cannot release a project below the root: no tree read, even when cold."""
+    assert not needs_tree_read(repo(TagRef("v1.0", A), TagRef("latest", B)), discovery())
 
 
 def test_build_layouts_learn_distribution_names_and_leave_single_roots_alone() -> None:

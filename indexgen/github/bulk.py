@@ -165,7 +165,7 @@ class GraphQLScanner:
                 continue
             if at_root:
                 continue  # one project, the root: the listing says so on every build, nothing to keep
-            if head and needs_tree_read(repo, discovery, need_files):
+            if head and needs_tree_read(repo, discovery):
                 to_read[repo.full_name] = head
             elif known is not None:
                 trees[repo.full_name] = known
@@ -178,7 +178,8 @@ class GraphQLScanner:
         reads: list[tuple[TagRef, str]] = []
         for repo in repos:
             layout = scan_layout(trees.get(repo.full_name), discovery.configured_for(repo.full_name))
-            reads += file_reads(repo, layout, discovery, need_files)
+            read = repo.full_name in found
+            reads += file_reads(repo, layout, discovery, need_files, tree_read=read)
         return trees, reads
 
     # -- repositories and tags ---------------------------------------------------------------------

@@ -275,9 +275,11 @@ class RestScanner:
         at_root = any(f.pyproject_toml is not None or f.setup_py is not None for f in root_reads.values())
         if not configured and at_root:
             tree = None  # one project, the root, as before monorepos: nothing to keep
-        elif needs_tree_read(snapshot, discovery, need_files):
+        elif needs_tree_read(snapshot, discovery):
             read = self.read_tree(snapshot.full_name)
             tree = tree_of(snapshot.full_name, read) if read is not None else None
+            layout = scan_layout(tree, configured)
+            return tree, file_reads(snapshot, layout, discovery, need_files, tree_read=read is not None)
         layout = scan_layout(tree, configured)
         return tree, file_reads(snapshot, layout, discovery, need_files)
 
