@@ -12,6 +12,10 @@ case, the API requests and GraphQL points the server counted, the wall time and 
       idiom), so its metadata refers to one more file per commit: cold, rebuild, REST cold; printed
       with the releases published and the requests the second round of file reads added.
 
+  (i)–(l) with `--monorepo-every K` (default 10; 0 skips them): the same org where every K-th repository
+      holds three projects in `libs/p0..p2` (no project at its root) tagged `p0/v1.2.0`…, found by
+      monorepo discovery: cold, rebuild, rebuild after a new tag in one monorepo, REST cold.
+
 Then it times rendering N×T releases with indexgen next to dumb-pypi (installed from PyPI into a
 throwaway venv) rendering an index of the same number of files. Pass `--skip-dumb-pypi` offline.
 """
@@ -153,6 +157,8 @@ def scan_cases(args: argparse.Namespace, work: Path) -> None:
         f"{(per_repo * args.repos) / 5000:.1f} hours of a 5,000/hour token"
     )
     computed_cases(args, work, plain)
+    if args.monorepo_every:
+        monorepo_cases(args, work, plain)
 
 
 EXEC_SETUP = (
@@ -183,6 +189,81 @@ def computed_org(gh: FakeGitHub, repos: int, tags: int, every: int = 3) -> int:
                 f"{module}/__version__.py": VERSION_FILE.format(name=repo.name, version=version).encode(),
             }
     return computed
+
+
+MONO_PROJECTS = ("p0", "p1", "p2")
+
+
+def mono_files(repo_name: str, version: str) -> dict[str, bytes]:
+    return {
+        f"libs/{p}/pyproject.toml": f'[project]\nname = "{repo_name}-{p}"\nversion = "{version}"\n'.encode()
+        for p in MONO_PROJECTS
+    }
+
+
+def monorepo_org(gh: FakeGitHub, repos: int, tags: int, every: int) -> int:
+    """The synthetic org where every `every`-th repository is a monorepo of three projects below its
+    root, each tag releasing one of them (`p1/v1.4.0`). Returns how many repositories are."""
+    owner = synthetic_org(ORG, repos, tags, gh=gh)
+    count = 0
+    for i, repo in enumerate(owner.repos.values()):
+        if i % every != every - 1:
+            continue
+        count += 1
+        versions = dict(repo.files.versions)  # type: ignore[attr-defined]
+        renamed = []
+        for t, tag in enumerate(repo.tags):
+            version = versions[tag.commit]
+            repo.files[tag.commit] = mono_files(repo.name, version)
+            renamed.append(FakeTag(f"{MONO_PROJECTS[t % 3]}/v{version}", tag.commit, tag.annotated))
+        repo.tags[:] = renamed
+    return count
+
+
+def add_mono_tag(gh: FakeGitHub, name: str, tag: str) -> None:
+    repo = gh.get_repo(ORG, name)
+    assert repo is not None
+    commit = fake_sha("bench", name, tag)
+    repo.files[commit] = mono_files(name, tag.split("/v", 1)[1])
+    repo.tags.append(FakeTag(tag, commit))
+    repo.head = commit  # the default branch moves: its tree oid changes
+
+
+def monorepo_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[str, float]]) -> None:
+    every = args.monorepo_every
+    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    count = monorepo_org(gh, args.repos, args.tags, every)
+    print(f"same org, {count} of {args.repos} repositories are monorepos of {len(MONO_PROJECTS)} projects:")
+    with FakeGitHubServer(gh) as server:
+        site = work / "monorepo-site"
+        cold = run_build(gh, server, site)
+        print(
+            row(
+                "(i) cold build, GraphQL", cold, f"+{int(cold['requests'] - plain['a']['requests'])} requests"
+            )
+        )
+        warm = run_build(gh, server, site)
+        print(
+            row(
+                "(j) rebuild, nothing changed",
+                warm,
+                f"+{int(warm['requests'] - plain['b']['requests'])} requests",
+            )
+        )
+        name = f"pkg-{every - 1:04d}"
+        add_mono_tag(gh, name, "p1/v9.0.0")
+        print(row("(k) rebuild, new tag in a monorepo", run_build(gh, server, site), "1 tree read"))
+    small = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    small.add_token(TOKEN, "bench", orgs=[ORG])
+    monorepo_org(small, args.rest_repos, args.tags, every)
+    with FakeGitHubServer(small) as server:
+        rest_site = work / "monorepo-rest-site"
+        rest = run_build(small, server, rest_site, "--scanner", "rest")
+        note = f"+{int(rest['requests'] - plain['e']['requests'])} requests"
+        print(row(f"(l) REST scanner cold, N={args.rest_repos}", rest, note))
+        rest_warm = run_build(small, server, rest_site, "--scanner", "rest")
+        print(row(f"    REST rebuild, N={args.rest_repos}", rest_warm))
 
 
 def computed_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[str, float]]) -> None:
@@ -298,6 +379,13 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0, help="added to every request (default 20)")
     parser.add_argument(
         "--rest-repos", type=int, default=40, help="repositories for the REST case (default 40)"
+    )
+    parser.add_argument(
+        "--monorepo-every",
+        type=int,
+        default=10,
+        metavar="K",
+        help="the monorepo cases: every K-th repository holds three subdirectory projects (0: skip)",
     )
     parser.add_argument("--skip-dumb-pypi", action="store_true", help="do not install dumb-pypi from PyPI")
     parser.add_argument("--only", choices=("scan", "render"), help="run just one half")

@@ -18,12 +18,14 @@ from .github.http import ApiUsage
 from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
+from .layouts import Discovery, build_layouts, project_dir
 from .metadata import parse_metadata
 from .models import Index, RepoSnapshot, TagRef
+from .monorepo import metadata_key
 from .previous import fetch_previous_state
 from .pypi import PublicNameCollision, PyPIUnreachable, fetch_public_versions
 from .render import render_json, render_site, report_data
-from .rules import repository_exclusion
+from .rules import ProjectLayout, repository_exclusion
 from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
 from .versions import parse_tag_version
@@ -124,16 +126,30 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         # Excluded repositories cost no tag or file requests; build.py gives the reason.
         return repository_exclusion(repo, rules.repo_filter) is None
 
+    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys.
+    seen = {key.partition(":")[0] for key in known}
+    discovery = Discovery(
+        previous.trees,
+        _configured_projects(settings),
+        need=lambda tag, directory: metadata_key(tag.commit, directory) not in known,
+        fresh=lambda tag: tag.commit not in seen,
+    )
     if not settings.repos:
-        return scanner.scan_owners(settings.owners, need_files, progress, select=select)
+        return scanner.scan_owners(settings.owners, need_files, progress, select=select, discovery=discovery)
     if previous.empty:
         raise ConfigError(
             ("--repo rescans on top of a previous build: none found in --output or --previous",)
         )
-    rescanned = scanner.scan_repos(settings.repos, need_files, progress, select=select)
+    rescanned = scanner.scan_repos(settings.repos, need_files, progress, select=select, discovery=discovery)
     fresh = {r.full_name.lower(): r for r in rescanned.repos}
     kept = [r for name, r in sorted(previous.repos.items()) if name.lower() not in fresh]
-    return ScanResult((*kept, *rescanned.repos), rescanned.files, rescanned.skipped)
+    trees = {**{n: t for n, t in previous.trees.items() if n.lower() not in fresh}, **rescanned.trees}
+    return ScanResult((*kept, *rescanned.repos), rescanned.files, rescanned.skipped, trees)
+
+
+def _configured_projects(settings: Settings) -> dict[str, tuple[ProjectLayout, ...]]:
+    """`[[repos."o/r".projects]]`: lower-cased full name → the projects that replace discovery."""
+    return {name: own.projects for name, own in settings.rules.repos.items() if own.projects}
 
 
 @dataclass(frozen=True)
@@ -178,7 +194,10 @@ def plan_build(
     scanner = make_scanner(settings, token)
 
     scan = _scan(settings, scanner, previous, progress or NoProgress())
-    metadata = {**previous.commits, **{sha: parse_metadata(files) for sha, files in scan.files.items()}}
+    metadata = {
+        **previous.commits,
+        **{key: parse_metadata(files, project_dir(key)) for key, files in scan.files.items()},
+    }
     options = BuildOptions(
         tag_pattern=settings.tag_pattern,
         include_forks=settings.include_forks,
@@ -188,6 +207,7 @@ def plan_build(
         yanked=settings.yanked,
         names=settings.names,
         min_version=settings.min_version,
+        layouts=build_layouts(scan.repos, scan.trees, _configured_projects(settings), metadata),
     )
     index = with_skips(build_index(scan.repos, metadata, options, previous.published), scan.skipped)
     _log_findings(index)
@@ -226,7 +246,9 @@ def plan_build(
     )
     # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
     generation = previous.generation + (1 if changes.pages_changed else 0)
-    state = dump_state(scan.repos, metadata, published, generation=generation, digest=digest)
+    state = dump_state(
+        scan.repos, metadata, published, generation=generation, digest=digest, trees=scan.trees
+    )
     return BuildPlan(
         previous,
         tuple(scan.repos),

@@ -53,6 +53,9 @@ class RepoSnapshot:
     ssh_url: str = ""
     tags: tuple[TagRef, ...] = ()
     topics: tuple[str, ...] = ()  # GitHub topics, lower-case as GitHub keeps them
+    # The oid of the default branch's root tree as the listing gives it (GraphQL), "" where unknown
+    # (REST, empty repositories): an unchanged oid means unchanged project directories.
+    tree_oid: str = ""
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,19 @@ def _is_version(text: str) -> bool:
     return True
 
 
+def names_a_project(tag: str) -> bool:
+    """True when the tag has the shape of a default convention (`<name>-v<version>`, `<name>/v<version>`,
+    `<name>-<version>`, `<name>/<version>`) for some name: it may release a project whose name is not
+    known yet."""
+    for separator in SEPARATORS:
+        start = tag.find(separator)
+        while start > 0:
+            if _is_version(tag[start + len(separator) :]):
+                return True
+            start = tag.find(separator, start + 1)
+    return False
+
+
 def _default_match(tag: str, project: SubProject) -> str | None:
     names = project.names
     for separator in SEPARATORS:

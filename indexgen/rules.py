@@ -17,8 +17,7 @@ from .versions import DEFAULT_TAG_PATTERN
 class ProjectLayout:
     """One `[[repos."owner/name".projects]]` entry: a project in a subdirectory of a monorepo.
 
-    Accepted and validated so the configuration contract is fixed; projects below the repository
-    root are not discovered or published yet."""
+    The configured projects of a repository replace discovery (`monorepo.layout_for`)."""
 
     path: str  # relative POSIX path, no `..`, no leading `/`
     tag_pattern: str | None = None

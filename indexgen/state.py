@@ -83,6 +83,7 @@ def _repo_to_json(repo: RepoSnapshot) -> dict[str, Any]:
     if dates:
         data["tag_dates"] = dates
     data["topics"] = list(repo.topics)
+    del data["tree_oid"]  # kept in the `trees` block, only for repositories whose tree was read
     return data
 
 
@@ -114,8 +115,10 @@ def dump_state(
     at some tag (whose names the index shows anyway): the organisation's other private repositories
     stay unnamed, known only by the commit SHAs of their tags.
     """
+    # A project below the root has its metadata under `<sha>:<directory>` (monorepo.metadata_key).
+    python = {k.split(":", 1)[0] for k, m in commits.items() if isinstance(m, ProjectMetadata)}
     repo_list = sorted(
-        (r for r in repos if any(isinstance(commits.get(t.commit), ProjectMetadata) for t in r.tags)),
+        (r for r in repos if any(t.commit in python for t in r.tags)),
         key=lambda r: r.full_name,
     )
     # Commits a tag points to, and commits still published for a version whose tag has moved.

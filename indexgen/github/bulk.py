@@ -14,9 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import OwnerNotFound
+from ..layouts import Discovery, file_reads, needs_tree_read, scan_layout, tree_of
 from ..metadata import MAX_FILE_BYTES
-from ..models import Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
-from ..monorepo import TreeRead, tree_from_graphql
+from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
+from ..monorepo import PROJECT_FILES, KnownTree, TreeRead, metadata_key, tree_from_graphql
 from .graphql import GraphQLClient, GraphQLErrors
 from .http import ApiUsage
 from .scanner import (
@@ -37,9 +38,19 @@ TAG_PAGE_SIZE = 100
 FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit_files.graphql
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
 REFERENCED_SLOTS = 200  # the aliased (commit, path) lookups of commit_referenced_files.graphql
+TREES_PER_QUERY = 20  # default-branch trees a default_branch_trees query reads (four levels each)
 
 
 MAX_TAG_CHAIN = 2  # annotated tag objects the query follows to the commit (fragments.graphql `Peeled`)
+
+
+def _head(node: Mapping[str, Any]) -> tuple[str, str, bool]:
+    """(head commit node ID, root tree oid, a project file at the root) of a listed repository's
+    default branch; ("", "", False) for an empty repository."""
+    target = (node.get("defaultBranchRef") or {}).get("target") or {}
+    tree = target.get("tree") or {}
+    names = {str(e.get("name")) for e in tree.get("entries") or () if e and e.get("type") == "blob"}
+    return str(target.get("id") or ""), str(tree.get("oid") or ""), bool(names & PROJECT_FILES)
 
 
 def _peel(target: Mapping[str, Any] | None) -> tuple[str, str, str] | str:
@@ -103,6 +114,8 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 class GraphQLScanner:
     def __init__(self, client: GraphQLClient) -> None:
         self._client = client
+        self._node_ids: dict[str, str] = {}  # commit SHA → node ID, of every tag listed
+        self._heads: dict[str, tuple[str, bool]] = {}  # full name → (head commit node ID, root project)
 
     @property
     def usage(self) -> ApiUsage:
@@ -116,6 +129,58 @@ class GraphQLScanner:
         owner, name = full_name.split("/", 1)
         data = self._client.query("default_branch_tree", {"owner": owner, "name": name})
         return tree_from_graphql(data.get("repository") or {})
+
+    def _read_trees(self, heads: Mapping[str, str]) -> dict[str, TreeRead]:
+        """The default-branch trees of these repositories (full name → head commit node ID),
+        TREES_PER_QUERY to a query. A head commit gone since the listing (a push in between) has no
+        entry: its repository is read again by the next build."""
+        names = sorted(heads)
+        found: dict[str, TreeRead] = {}
+        for start in range(0, len(names), TREES_PER_QUERY):
+            batch = names[start : start + TREES_PER_QUERY]
+            data = self._client.query(
+                "default_branch_trees", {"ids": [heads[n] for n in batch]}, allow=_only_missing_trees
+            )
+            answer = data.get("nodes") or []
+            for i, name in enumerate(batch):
+                commit = answer[i] if i < len(answer) else None
+                read = tree_from_graphql({"defaultBranchRef": {"target": commit}}) if commit else None
+                if read is not None:
+                    found[name] = read
+        return found
+
+    def _discover(
+        self, repos: Sequence[RepoSnapshot], need_files: NeedFiles, discovery: Discovery
+    ) -> tuple[dict[str, KnownTree], list[tuple[TagRef, str]]]:
+        """Each repository's projects (reading only the trees `needs_tree_read` asks for, in batches)
+        and the (tag, directory) metadata reads they call for."""
+        trees: dict[str, KnownTree] = {}
+        to_read: dict[str, str] = {}
+        for repo in repos:
+            if not repo.tags:
+                continue
+            head, at_root = self._heads.get(repo.full_name, ("", False))
+            known = discovery.known(repo.full_name)
+            if discovery.configured_for(repo.full_name):
+                continue
+            if at_root:
+                continue  # one project, the root: the listing says so on every build, nothing to keep
+            if head and needs_tree_read(repo, discovery):
+                to_read[repo.full_name] = head
+            elif known is not None:
+                trees[repo.full_name] = known
+        found = self._read_trees(to_read)
+        for name in to_read:
+            if name in found:
+                trees[name] = tree_of(name, found[name])
+            elif (known := discovery.known(name)) is not None:  # head gone since the listing
+                trees[name] = known
+        reads: list[tuple[TagRef, str]] = []
+        for repo in repos:
+            layout = scan_layout(trees.get(repo.full_name), discovery.configured_for(repo.full_name))
+            read = repo.full_name in found
+            reads += file_reads(repo, layout, discovery, need_files, tree_read=read)
+        return trees, reads
 
     # -- repositories and tags ---------------------------------------------------------------------
 
@@ -155,9 +220,12 @@ class GraphQLScanner:
             description=str(node.get("description") or ""),
             ssh_url=str(node.get("sshUrl") or ""),
             topics=_topics(node),
+            tree_oid=_head(node)[1],
         )
         if repo.empty or not wants_tags(repo, select):
             return repo
+        head, _, at_root = _head(node)
+        self._heads[full_name] = (head, at_root)
         refs = node.get("refs") or {}
         ref_nodes = list(refs.get("nodes") or [])
         page = refs.get("pageInfo") or {}
@@ -171,6 +239,7 @@ class GraphQLScanner:
                 continue
             tag = TagRef(str(ref["name"]), peeled[0], peeled[2])
             tags.append(tag)
+            self._node_ids[tag.commit] = peeled[1]
             if tag.commit not in wanted and need_files(tag):
                 wanted[tag.commit] = peeled[1]
         return dataclasses.replace(repo, tags=tuple(sorted(tags, key=lambda t: t.name)))
@@ -204,11 +273,18 @@ class GraphQLScanner:
     # -- metadata files ----------------------------------------------------------------------------
 
     def _read_files(
-        self, wanted: Mapping[str, str], progress: Progress
+        self,
+        wanted: Mapping[str, str],
+        progress: Progress,
+        directories: Sequence[tuple[str, str]] = (),
     ) -> tuple[dict[str, SourceFiles], set[str]]:
-        """The files at the wanted commits, and the node IDs of commits that are gone."""
+        """The files at the wanted commits' roots and at the (commit, directory) pairs, and the node
+        IDs of commits that are gone."""
         files: dict[str, SourceFiles] = {}
         gone: set[str] = set()
+        if directories:
+            files.update(self._read_directories(directories, gone))
+            progress.advance(files=len(directories))
         ids = sorted(node_id for node_id in wanted.values() if node_id)
         per_query = NODES_MAX * len(FILES_SLOTS)
         for batch in _chunks(ids, per_query):
@@ -226,16 +302,44 @@ class GraphQLScanner:
                     else:
                         gone.add(node_id)
             progress.advance(files=len(batch))
-        return follow_references(files, lambda pairs: self._read_referenced(pairs, wanted)), gone
+        node_ids = {**self._node_ids, **wanted}
+        return follow_references(files, lambda pairs: self._read_referenced(pairs, node_ids)), gone
 
-    @staticmethod
+    def _read_directories(self, pairs: Sequence[tuple[str, str]], gone: set[str]) -> dict[str, SourceFiles]:
+        """The metadata files of projects below the root, keyed `<sha>:<dir>`: three (commit, path)
+        lookups each through commit_referenced_files (a path cannot be built inside a query)."""
+        lookups = [(sha, f"{directory}/{name}") for sha, directory in pairs for name in METADATA_FILES]
+        texts: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        for start in range(0, len(lookups), REFERENCED_SLOTS):
+            batch = lookups[start : start + REFERENCED_SLOTS]
+            padded = batch + [batch[0]] * (REFERENCED_SLOTS - len(batch))
+            variables: dict[str, str] = {}
+            for i, (sha, path) in enumerate(padded):
+                variables[f"c{i}"], variables[f"p{i}"] = self._node_ids[sha], path
+            data = self._client.query("commit_referenced_files", variables, allow=_only_missing_lookups)
+            for i, (sha, path) in enumerate(batch):
+                commit = data.get(f"f{i}")
+                if not commit:
+                    gone.add(self._node_ids[sha])
+                    continue
+                texts[(sha, path)] = _file(path, commit.get("file"))
+        files: dict[str, SourceFiles] = {}
+        for sha, directory in pairs:
+            if self._node_ids[sha] in gone:
+                continue
+            found = [texts.get((sha, f"{directory}/{name}"), (None, None)) for name in METADATA_FILES]
+            problems = tuple(problem for _, problem in found if problem)
+            source = SourceFiles(found[0][0], found[1][0], found[2][0], problems)
+            files[metadata_key(sha, directory)] = relevant_files(source)
+        return files
+
     def _without_gone(
-        repos: Sequence[RepoSnapshot], wanted: Mapping[str, str], gone: set[str], skipped: list[Skip]
+        self, repos: Sequence[RepoSnapshot], wanted: Mapping[str, str], gone: set[str], skipped: list[Skip]
     ) -> tuple[RepoSnapshot, ...]:
         """The repositories without the tags whose commit is gone, each skipped with its reason."""
         if not gone:
             return tuple(repos)
-        lost = {sha for sha, node_id in wanted.items() if node_id in gone}
+        lost = {sha for sha, node_id in {**self._node_ids, **wanted}.items() if node_id in gone}
         kept: list[RepoSnapshot] = []
         for repo in repos:
             for tag in repo.tags:
@@ -265,6 +369,30 @@ class GraphQLScanner:
 
     # -- the scans ---------------------------------------------------------------------------------
 
+    def _finish(
+        self,
+        repos: Sequence[RepoSnapshot],
+        wanted: dict[str, str],
+        skipped: list[Skip],
+        need_files: NeedFiles,
+        progress: Progress,
+        discovery: Discovery | None,
+    ) -> ScanResult:
+        """Discover projects below the roots (with `discovery`), read the files, drop gone commits."""
+        trees: dict[str, KnownTree] = {}
+        directories: list[tuple[str, str]] = []
+        if discovery is not None:
+            trees, reads = self._discover(repos, need_files, discovery)
+            for tag, directory in reads:
+                if directory:
+                    directories.append((tag.commit, directory))
+                else:
+                    wanted.setdefault(tag.commit, self._node_ids[tag.commit])
+        files, gone = self._read_files(wanted, progress, directories)
+        progress.finish()
+        kept = self._without_gone(repos, wanted, gone, skipped)
+        return ScanResult(kept, files, tuple(skipped), trees)
+
     def scan_owners(
         self,
         owners: Sequence[Owner],
@@ -272,6 +400,7 @@ class GraphQLScanner:
         progress: Progress,
         *,
         select: SelectRepo | None = None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
@@ -286,9 +415,7 @@ class GraphQLScanner:
                     repo = self._snapshot(node, wanted, need_files, select, skipped)
                     repos.append(repo)
                     progress.advance(repos=1, tags=len(repo.tags))
-        files, gone = self._read_files(wanted, progress)
-        progress.finish()
-        return ScanResult(self._without_gone(repos, wanted, gone, skipped), files, tuple(skipped))
+        return self._finish(repos, wanted, skipped, need_files, progress, discovery)
 
     def scan_repos(
         self,
@@ -297,6 +424,7 @@ class GraphQLScanner:
         progress: Progress,
         *,
         select: SelectRepo | None = None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
@@ -314,9 +442,25 @@ class GraphQLScanner:
                 raise OwnerNotFound(full_name, "repository")
             repos.append(self._snapshot(node, wanted, need_files, select, skipped))
             progress.advance(repos=1, tags=len(repos[-1].tags))
-        files, gone = self._read_files(wanted, progress)
-        progress.finish()
-        return ScanResult(self._without_gone(repos, wanted, gone, skipped), files, tuple(skipped))
+        return self._finish(repos, wanted, skipped, need_files, progress, discovery)
+
+
+def _only_missing_trees(exc: GraphQLErrors) -> bool:
+    """True when every error is a head commit of `nodes(ids:)` that is gone (NOT_FOUND at
+    `["nodes", index]`)."""
+    return all(
+        e.get("type") == "NOT_FOUND" and len(e.get("path") or []) == 2 and e["path"][0] == "nodes"
+        for e in exc.errors
+    )
+
+
+def _only_missing_lookups(exc: GraphQLErrors) -> bool:
+    """True when every error is an aliased `node(id:)` lookup of a commit that is gone (NOT_FOUND at
+    `["f<i>"]`): the other lookups' answers are good."""
+    return all(
+        e.get("type") == "NOT_FOUND" and len(e.get("path") or []) == 1 and str(e["path"][0]).startswith("f")
+        for e in exc.errors
+    )
 
 
 def _only_missing_nodes(exc: GraphQLErrors) -> bool:

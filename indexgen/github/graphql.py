@@ -36,6 +36,7 @@ QUERY_NAMES = (
     "commit_files",
     "commit_referenced_files",
     "default_branch_tree",
+    "default_branch_trees",
 )
 # Errors GitHub reports inside a 200 answer that a repeated query may mend.
 _TRANSIENT_ERRORS = {"SERVICE_UNAVAILABLE", "INTERNAL", "TIMEOUT"}

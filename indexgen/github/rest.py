@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -28,9 +28,10 @@ from github.Repository import Repository
 
 from .. import __version__
 from ..errors import ApiError, IndexgenError, OwnerNotFound, RateLimited, TokenRejected
+from ..layouts import Discovery, file_reads, needs_tree_read, scan_layout, tree_of
 from ..metadata import MAX_FILE_BYTES, pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
-from ..monorepo import TreeRead, tree_from_rest
+from ..monorepo import KnownTree, TreeRead, metadata_key, tree_from_rest
 from .auth import Token
 from .http import ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
 from .scanner import (
@@ -231,11 +232,12 @@ class RestScanner:
             return None, f"{path} is not UTF-8 text"
         return usable_text(path, text)
 
-    def _files(self, repo: Repository, commit: str) -> SourceFiles:
+    def _files(self, repo: Repository, commit: str, directory: str = "") -> SourceFiles:
         texts: dict[str, str | None] = {}
         problems: list[str] = []
         for path in METADATA_FILES:  # pyproject.toml first: when it decides, the others are not read
-            texts[path], problem = self._file(repo, path, commit)
+            full = f"{directory}/{path}" if directory else path
+            texts[path], problem = self._file(repo, full, commit)
             problems += [problem] if problem else []
             text = texts[path]
             if path == "pyproject.toml" and text is not None and pyproject_decides(text):
@@ -256,15 +258,42 @@ class RestScanner:
 
     # -- the scan ----------------------------------------------------------------------------------
 
+    def _discover(
+        self,
+        repo: Repository,
+        snapshot: RepoSnapshot,
+        root_reads: Mapping[str, SourceFiles],
+        need_files: NeedFiles,
+        discovery: Discovery,
+    ) -> tuple[KnownTree | None, list[tuple[TagRef, str]]]:
+        """The repository's tree (read only when `needs_tree_read` says so) and the (tag, directory)
+        reads it asks for. The listing gives no tree oid: a repository whose newly read tag commits
+        hold a project file at the root is a single-project one (discovery would say so too) and
+        costs no tree read."""
+        configured = discovery.configured_for(snapshot.full_name)
+        tree = discovery.known(snapshot.full_name)
+        at_root = any(f.pyproject_toml is not None or f.setup_py is not None for f in root_reads.values())
+        if not configured and at_root:
+            tree = None  # one project, the root, as before monorepos: nothing to keep
+        elif needs_tree_read(snapshot, discovery):
+            read = self.read_tree(snapshot.full_name)
+            tree = tree_of(snapshot.full_name, read) if read is not None else None
+            layout = scan_layout(tree, configured)
+            return tree, file_reads(snapshot, layout, discovery, need_files, tree_read=read is not None)
+        layout = scan_layout(tree, configured)
+        return tree, file_reads(snapshot, layout, discovery, need_files)
+
     def _scan(
         self,
         repos: Sequence[Repository],
         need_files: NeedFiles,
         progress: Progress,
         select: SelectRepo | None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
         snapshots: list[RepoSnapshot] = []
         files: dict[str, SourceFiles] = {}
+        trees: dict[str, KnownTree] = {}
         for repo in repos:
             snapshot = snapshot_of(repo)
             if wants_tags(snapshot, select):
@@ -277,14 +306,23 @@ class RestScanner:
                         if tag.commit not in files and tag.commit not in fresh and need_files(tag):
                             fresh[tag.commit] = self._files(repo, tag.commit)
                             progress.advance(files=1)
-                    files.update(follow_references(fresh, functools.partial(self._referenced, repo)))
                     snapshot = dataclasses.replace(snapshot, tags=tags)
+                    if discovery is not None and tags:
+                        tree, reads = self._discover(repo, snapshot, fresh, need_files, discovery)
+                        if tree is not None:
+                            trees[snapshot.full_name] = tree
+                        for tag, directory in reads:
+                            key = metadata_key(tag.commit, directory)
+                            if key not in files and key not in fresh:
+                                fresh[key] = self._files(repo, tag.commit, directory)
+                                progress.advance(files=1)
+                    files.update(follow_references(fresh, functools.partial(self._referenced, repo)))
                     progress.advance(tags=len(tags))
                 except EmptyRepository:
                     snapshot = dataclasses.replace(snapshot, empty=True)
             snapshots.append(snapshot)
             progress.advance(repos=1)
-        return ScanResult(tuple(snapshots), files)
+        return ScanResult(tuple(snapshots), files, trees=trees)
 
     def scan_owners(
         self,
@@ -293,17 +331,20 @@ class RestScanner:
         progress: Progress,
         *,
         select: SelectRepo | None = None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         files: dict[str, SourceFiles] = {}
+        trees: dict[str, KnownTree] = {}
         for owner in owners:
             listed = self._owner_repos(owner)
             progress.start(owner.login, len(listed))
-            result = self._scan(listed, need_files, progress, select)
+            result = self._scan(listed, need_files, progress, select, discovery)
             repos.extend(result.repos)
             files.update(result.files)
+            trees.update(result.trees)
         progress.finish()
-        return ScanResult(tuple(repos), files)
+        return ScanResult(tuple(repos), files, trees=trees)
 
     def scan_repos(
         self,
@@ -312,12 +353,13 @@ class RestScanner:
         progress: Progress,
         *,
         select: SelectRepo | None = None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
         listed = [
             self._find(name, "repository", lambda name=name: self._gh.get_repo(name)) for name in full_names
         ]
         progress.start(", ".join(full_names), len(listed))
-        result = self._scan(listed, need_files, progress, select)
+        result = self._scan(listed, need_files, progress, select, discovery)
         progress.finish()
         return result
 

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..layouts import Discovery
 from ..metadata import MAX_ROUNDS, files_wanted, pyproject_decides
 from ..models import Owner, RepoSnapshot, Skip, SourceFiles, TagRef
+from ..monorepo import KnownTree
 from .http import ApiUsage
 
 NeedFiles = Callable[[TagRef], bool]
@@ -32,10 +34,15 @@ def wants_tags(repo: RepoSnapshot, select: SelectRepo | None) -> bool:
 @dataclass(frozen=True)
 class ScanResult:
     repos: tuple[RepoSnapshot, ...]
-    files: Mapping[str, SourceFiles] = field(default_factory=dict)  # commit SHA → files at its root
+    # metadata key (`monorepo.metadata_key`: the commit SHA for the root, `<sha>:<dir>` below it) →
+    # the files of the project in that directory at that commit
+    files: Mapping[str, SourceFiles] = field(default_factory=dict)
     # Tags the scan found but cannot offer as a commit (a tag on a tree, a commit that is gone), with
     # their reasons; they are not in `repos`.
     skipped: tuple[Skip, ...] = ()
+    # Full name → the default-branch tree's oid and project directories, for every repository whose
+    # tree was read or carried over from the previous build (only when the scan discovers projects).
+    trees: Mapping[str, KnownTree] = field(default_factory=dict)
 
 
 class Progress(Protocol):
@@ -68,8 +75,11 @@ class Scanner(Protocol):
         progress: Progress,
         *,
         select: SelectRepo | None = None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
-        """Every repository of each owner the token can see, with tags and the files needed."""
+        """Every repository of each owner the token can see, with tags and the files needed. With
+        `discovery`, also the projects below repository roots (`indexgen.layouts`): their trees in
+        `trees`, their files under `<sha>:<dir>` keys."""
         ...
 
     def scan_repos(
@@ -79,6 +89,7 @@ class Scanner(Protocol):
         progress: Progress,
         *,
         select: SelectRepo | None = None,
+        discovery: Discovery | None = None,
     ) -> ScanResult:
         """Just these repositories (`owner/name`), for a targeted rescan."""
         ...
@@ -101,7 +112,9 @@ def relevant_files(files: SourceFiles) -> SourceFiles:
     """What parsing may look at: when pyproject.toml alone decides (`pyproject_decides`), setup.cfg
     and setup.py play no part, so every scanner reports the same files whatever it happened to read."""
     if files.pyproject_toml is not None and pyproject_decides(files.pyproject_toml):
-        pyproject_problems = tuple(p for p in files.problems if p.startswith("pyproject.toml"))
+        pyproject_problems = tuple(
+            p for p in files.problems if p.split(" ", 1)[0].rsplit("/", 1)[-1] == "pyproject.toml"
+        )
         return SourceFiles(pyproject_toml=files.pyproject_toml, problems=pyproject_problems)
     return files
 
@@ -116,16 +129,29 @@ def follow_references(
 ) -> dict[str, SourceFiles]:
     """The files the metadata refers to (a version module, a VERSION file), read in rounds: each round
     asks parsing what it needs next (`files_wanted`) for every commit at once, so a round costs one
-    batch, and only commits whose metadata refers to a file cost anything."""
+    batch, and only commits whose metadata refers to a file cost anything.
+
+    `files` is keyed by metadata key: a `<sha>:<dir>` key is the project in `<dir>` (its metadata's
+    paths are relative to it), a plain SHA the project in `project_dir`; `fetch` is asked for
+    (commit SHA, repository path) pairs either way."""
     out = dict(files)
     pending = list(out)  # after the first round, only commits that asked for something can ask again
     for _ in range(MAX_ROUNDS):
-        wanted = {sha: paths for sha in pending if (paths := files_wanted(out[sha], project_dir))}
+        wanted = {
+            key: paths for key in pending if (paths := files_wanted(out[key], _directory(key, project_dir)))
+        }
         if not wanted:
             break
         pending = list(wanted)
-        got = fetch(sorted((sha, path) for sha, paths in wanted.items() for path in paths))
-        for sha, paths in wanted.items():
+        pairs = {(key.partition(":")[0], path) for key, paths in wanted.items() for path in paths}
+        got = fetch(sorted(pairs))
+        for key, paths in wanted.items():
+            sha = key.partition(":")[0]
             new = tuple((path, got.get((sha, path))) for path in sorted(paths))
-            out[sha] = dataclasses.replace(out[sha], referenced=out[sha].referenced + new)
+            out[key] = dataclasses.replace(out[key], referenced=out[key].referenced + new)
     return out
+
+
+def _directory(key: str, project_dir: str) -> str:
+    _, colon, directory = key.partition(":")
+    return directory if colon else project_dir
