@@ -16,7 +16,7 @@ import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name
 
 from .models import Index, Project, Release
 from .snippets import (
+    Snippet,
     install_snippets,
     parse_requirement,
     parse_version,
@@ -46,7 +47,8 @@ RECENT_COUNT = 6
 # Search engines keep out: an organisation's package names are its own business.
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 
-_env = jinja2.Environment(
+# One environment for the whole site (render.py uses it too): each template is compiled once.
+environment = jinja2.Environment(
     loader=jinja2.PackageLoader("indexgen", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
@@ -77,6 +79,7 @@ def _day(date: str) -> str:
     return date[:10]
 
 
+@functools.lru_cache(maxsize=8192)
 def _is_pre(version: str) -> bool:
     return parse_version(version).is_prerelease
 
@@ -117,14 +120,10 @@ class Recent:
     date: str
 
 
-class ReleaseRow(NamedTuple):  # a tuple: 50,000 of them are made per build
-    version: str
-    tag: str
-    commit: str
-    commit_url: str
-    date: str
-    requires_python: str
-    badges: Markup  # rendered by badges.html
+# One row of a project's release table, unpacked by project.html in this order: version, tag, short
+# commit, commit URL, day, requires-python, badges (rendered by badges.html, "" for none). A plain
+# tuple, because 50,000 rows are made per build and the template loop unpacks it without lookups.
+ReleaseRow = tuple[str, str, str, str, str, str, Markup | str]
 
 
 @dataclass(frozen=True)
@@ -142,11 +141,13 @@ class SkipGroup:
 
 @dataclass(frozen=True)
 class Context:
-    """What every page needs: where the site root is from it, and the index URL for snippets."""
+    """What every page needs: where the site root is from it, the index URL for snippets, and the
+    set-up snippets (the same on every page that shows them, so rendered once per site)."""
 
     root: str
     index_url: str
     site_url_set: bool
+    setup: Markup = Markup()
 
 
 # -- the site ---------------------------------------------------------------------------------------
@@ -162,18 +163,19 @@ def render_browse_site(
     """The browse site's files as text, keyed by path relative to the site root."""
     public = public or {}
     index_url = index_url_for(site_url)
+    setup = render_snippets(setup_snippets(index_url))
     by_name = {p.name: p for p in index.projects}
     used_by = _used_by(index.projects, by_name)
     files = {
-        HOME: render_home(index, Context("", index_url, bool(site_url)), public),
+        HOME: render_home(index, Context("", index_url, bool(site_url), setup), public),
         PROBLEMS: render_problems(index, Context("../", index_url, bool(site_url)), public),
         NOT_FOUND: render_not_found(site_url),
         ROBOTS: ROBOTS_TXT,
-        ASSETS_JS: _env.get_template("site.js").render(),
-        ASSETS_CSS: _env.get_template("site.css").render(),
+        ASSETS_JS: environment.get_template("site.js").render(),
+        ASSETS_CSS: environment.get_template("site.css").render(),
         CATALOGUE: render_catalogue(index, site_url, public),
     }
-    context = Context("../../", index_url, bool(site_url))
+    context = Context("../../", index_url, bool(site_url), setup)
     for project in index.projects:
         files[project_path(project.name)] = render_project(
             project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
@@ -231,12 +233,12 @@ def _recent(projects: Iterable[Project]) -> list[Recent]:
 
 def render_home(index: Index, context: Context, public: Mapping[str, str]) -> str:
     cards = [_card(p, public.get(p.name)) for p in index.projects]
-    return _env.get_template("home.html").render(
+    return environment.get_template("home.html").render(
         ctx=context,
         title="Python packages",
         cards=cards,
         recent=_recent(index.projects),
-        setup=setup_snippets(context.index_url),
+        setup=context.setup,
         problem_count=len(index.skipped) + len(index.warnings) + len(index.moved),
     )
 
@@ -270,31 +272,38 @@ def _used_by(projects: Iterable[Project], by_name: Mapping[str, Project]) -> dic
 @functools.lru_cache(maxsize=1024)
 def _badges_markup(badges: tuple[Badge, ...]) -> Markup:
     """A row's badges, rendered once per distinct set: 50,000 release rows share a handful."""
-    return Markup(_env.get_template("badges.html").render(badges=badges))
+    return Markup(environment.get_template("badges.html").render(badges=badges))
+
+
+def render_snippets(snippets: Iterable[Snippet]) -> Markup:
+    """Copyable snippets as macros.html shows them, for a fragment that several pages share."""
+    return Markup(environment.get_template("macros.html").module.snippets(list(snippets)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_badges(pre: bool, yanked: str | None) -> Markup | str:
+    """A release row's badges by what the row is; "" (the common case) for none."""
+    badges = [PRE_RELEASE] if pre else []
+    if yanked is not None:
+        badges.append(Badge("yanked", "yanked", yanked or "yanked: pip skips it unless pinned exactly"))
+    return _badges_markup(tuple(badges)) if badges else ""
 
 
 def _release_rows(project: Project) -> list[ReleaseRow]:
     base = safe_http_url(project.html_url)
-    rows = []
-    for r in reversed(project.releases):
-        badges = []
-        if _is_pre(r.version):
-            badges.append(PRE_RELEASE)
-        if r.yanked is not None:
-            badges.append(Badge("yanked", "yanked", r.yanked or "yanked: pip skips it unless pinned exactly"))
-        commit_url = f"{base}/commit/{r.commit}" if base != "#" else "#"
-        rows.append(
-            ReleaseRow(
-                r.version,
-                r.tag,
-                r.commit[:7],
-                commit_url,
-                _day(r.date) or "unknown",
-                r.requires_python or "any",
-                _badges_markup(tuple(badges)),
-            )
+    commits = f"{base}/commit/" if base != "#" else ""
+    return [
+        (
+            r.version,
+            r.tag,
+            r.commit[:7],
+            commits + r.commit if commits else "#",
+            r.date[:10] or "unknown",
+            r.requires_python or "any",
+            _row_badges(_is_pre(r.version), r.yanked),
         )
-    return rows
+        for r in reversed(project.releases)
+    ]
 
 
 def render_project(
@@ -306,7 +315,7 @@ def render_project(
 ) -> str:
     latest = project.latest
     closure = private_closure(latest, by_name)
-    return _env.get_template("project.html").render(
+    return environment.get_template("project.html").render(
         ctx=context,
         title=project.display_name,
         project=project,
@@ -316,6 +325,7 @@ def render_project(
         latest_date=_day(latest.date),
         badges=_badges_markup(_badges(project, public_version)),
         install=install_snippets(latest, context.index_url),
+        setup=context.setup,
         sources=source_snippets(closure, context.index_url),
         pins=pins(closure),
         dependencies=_dependencies(latest, by_name, context.root),
@@ -346,7 +356,7 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
             for name, version in sorted(public.items())
         ),
     ]
-    return _env.get_template("problems.html").render(
+    return environment.get_template("problems.html").render(
         ctx=context, title="Problems", groups=groups, warnings=warnings, skip_count=len(index.skipped)
     )
 
@@ -354,7 +364,7 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
 def render_not_found(site_url: str | None) -> str:
     # Pages serves this file for every missing path, at any depth: links must be absolute.
     home = site_url.rstrip("/") + "/" if site_url else "/"
-    return _env.get_template("404.html").render(
+    return environment.get_template("404.html").render(
         ctx=Context(home, index_url_for(site_url), bool(site_url)), title="Page not found"
     )
 

@@ -10,6 +10,7 @@ import json
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -18,8 +19,7 @@ from packaging.version import Version
 from .models import Project, Release
 
 
-@dataclass(frozen=True)
-class Snippet:
+class Snippet(NamedTuple):  # a tuple: macros.html unpacks it, nine times per project page
     id: str
     label: str
     text: str
@@ -88,7 +88,10 @@ def _git_source(release: Release) -> tuple[str, str, str]:
     """(git URL, commit, subdirectory) of a release's link `git+URL@SHA#[subdirectory=…&]egg=…`."""
     base, _, fragment = release.url.partition("#")
     repo_url = base.removeprefix("git+").rsplit("@", 1)[0]
-    subdirectory = urllib.parse.parse_qs(fragment).get("subdirectory", [""])[0]
+    # Only a monorepo's links carry one; parsing every fragment would cost most of a page's snippets.
+    subdirectory = (
+        urllib.parse.parse_qs(fragment).get("subdirectory", [""])[0] if "subdirectory=" in fragment else ""
+    )
     return repo_url, release.commit, subdirectory
 
 
@@ -120,12 +123,13 @@ def setup_snippets(index_url: str) -> list[Snippet]:
 
 
 def install_snippets(release: Release, index_url: str) -> list[Snippet]:
+    """The release's own install lines; the page follows them with `setup_snippets`, the same on
+    every page."""
     name, version = release.project, release.version
     return [
         Snippet("pip-install", "pip install", f"pip install --extra-index-url {index_url} {name}"),
         Snippet("requirements", "requirements.txt", f"--extra-index-url {index_url}\n{name}=={version}"),
         Snippet("pyproject", "pyproject.toml", f'[project]\ndependencies = [\n    "{name}>={version}",\n]'),
-        *setup_snippets(index_url),
     ]
 
 
