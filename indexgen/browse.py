@@ -14,7 +14,7 @@ import heapq
 import json
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,12 +142,25 @@ class SkipGroup:
 @dataclass(frozen=True)
 class Context:
     """What every page needs: where the site root is from it, the index URL for snippets, and the
-    set-up snippets (the same on every page that shows them, so rendered once per site)."""
+    fragments that are the same on every page showing them, rendered once per site: the set-up
+    snippets and the note under them when the index URL is a placeholder."""
 
     root: str
     index_url: str
     site_url_set: bool
     setup: Markup = Markup()
+    placeholder: Markup = Markup()
+
+
+def _context(root: str, site_url: str | None) -> Context:
+    index_url = index_url_for(site_url)
+    return Context(
+        root,
+        index_url,
+        bool(site_url),
+        render_snippets(setup_snippets(index_url)),
+        Markup(environment.get_template("placeholder.html").render(site_url_set=bool(site_url))),
+    )
 
 
 # -- the site ---------------------------------------------------------------------------------------
@@ -162,20 +175,18 @@ def render_browse_site(
 ) -> dict[str, str]:
     """The browse site's files as text, keyed by path relative to the site root."""
     public = public or {}
-    index_url = index_url_for(site_url)
-    setup = render_snippets(setup_snippets(index_url))
     by_name = {p.name: p for p in index.projects}
     used_by = _used_by(index.projects, by_name)
     files = {
-        HOME: render_home(index, Context("", index_url, bool(site_url), setup), public),
-        PROBLEMS: render_problems(index, Context("../", index_url, bool(site_url)), public),
+        HOME: render_home(index, _context("", site_url), public),
+        PROBLEMS: render_problems(index, _context("../", site_url), public),
         NOT_FOUND: render_not_found(site_url),
         ROBOTS: ROBOTS_TXT,
         ASSETS_JS: environment.get_template("site.js").render(),
         ASSETS_CSS: environment.get_template("site.css").render(),
         CATALOGUE: render_catalogue(index, site_url, public),
     }
-    context = Context("../../", index_url, bool(site_url), setup)
+    context = _context("../../", site_url)
     for project in index.projects:
         files[project_path(project.name)] = render_project(
             project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
@@ -238,7 +249,6 @@ def render_home(index: Index, context: Context, public: Mapping[str, str]) -> st
         title="Python packages",
         cards=cards,
         recent=_recent(index.projects),
-        setup=context.setup,
         problem_count=len(index.skipped) + len(index.warnings) + len(index.moved),
     )
 
@@ -276,8 +286,8 @@ def _badges_markup(badges: tuple[Badge, ...]) -> Markup:
 
 
 def render_snippets(snippets: Iterable[Snippet]) -> Markup:
-    """Copyable snippets as macros.html shows them, for a fragment that several pages share."""
-    return Markup(environment.get_template("macros.html").module.snippets(list(snippets)))
+    """Copyable snippets, a fragment for a page to print whole."""
+    return Markup(environment.get_template("snippets.html").render(snippets=snippets))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -289,10 +299,11 @@ def _row_badges(pre: bool, yanked: str | None) -> Markup | str:
     return _badges_markup(tuple(badges)) if badges else ""
 
 
-def _release_rows(project: Project) -> list[ReleaseRow]:
+def _release_rows(project: Project) -> Iterator[ReleaseRow]:
+    """Newest first, made while the template prints them: none of the 50,000 outlives its line."""
     base = safe_http_url(project.html_url)
     commits = f"{base}/commit/" if base != "#" else ""
-    return [
+    return (
         (
             r.version,
             r.tag,
@@ -303,7 +314,7 @@ def _release_rows(project: Project) -> list[ReleaseRow]:
             _row_badges(_is_pre(r.version), r.yanked),
         )
         for r in reversed(project.releases)
-    ]
+    )
 
 
 def render_project(
@@ -324,15 +335,14 @@ def render_project(
         latest=latest,
         latest_date=_day(latest.date),
         badges=_badges_markup(_badges(project, public_version)),
-        install=install_snippets(latest, context.index_url),
-        setup=context.setup,
-        sources=source_snippets(closure, context.index_url),
+        install=render_snippets(install_snippets(latest, context.index_url)),
+        sources=render_snippets(source_snippets(closure, context.index_url)),
         pins=pins(closure),
         dependencies=_dependencies(latest, by_name, context.root),
         used_by=[
             Recent(p.display_name, _project_href(context.root, p.name), p.latest.version, "") for p in used_by
         ],
-        releases=_release_rows(project),
+        releases=Markup(environment.get_template("releases.html").render(releases=_release_rows(project))),
     )
 
 
