@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any, NamedTuple
+from typing import Any
 
 from .browse import HOME, environment, render_browse_site
 from .models import Index, Project
@@ -18,12 +18,10 @@ from .overrides import OVERRIDES_FILE, render_overrides
 ROOT_PAGE = "simple/index.html"
 BROWSE_PAGE = HOME
 
-
-class _Link(NamedTuple):  # a tuple the template unpacks: 50,000 of them per build
-    url: str
-    text: str
-    requires_python: str | None
-    yanked: str | None  # PEP 592: None not yanked, "" yanked without a reason
+# One anchor of a project's page, unpacked by simple_project.html in this order: URL, text,
+# requires-python, yanked (PEP 592: None not yanked, "" yanked without a reason). A plain tuple: 50,000
+# are made per build, and the template's loop unpacks it without attribute lookups.
+_Link = tuple[str, str, str | None, str | None]
 
 
 def project_page(name: str) -> str:
@@ -35,7 +33,9 @@ def render_simple_root(index: Index) -> str:
 
 
 def render_project_page(project: Project) -> str:
-    links = [_Link(r.url, f"{r.project}-{r.version}", r.requires_python, r.yanked) for r in project.releases]
+    links: list[_Link] = [
+        (r.url, f"{r.project}-{r.version}", r.requires_python, r.yanked) for r in project.releases
+    ]
     return environment.get_template("simple_project.html").render(project=project, links=links)
 
 

@@ -6,14 +6,14 @@ dependency themselves. Pure: text in, text out.
 from __future__ import annotations
 
 import functools
-import json
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import NamedTuple
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from .models import Project, Release
@@ -49,6 +49,14 @@ def parse_requirement(text: str) -> Requirement | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)
+def named_requirement(text: str) -> tuple[Requirement, NormalizedName] | None:
+    """The requirement and the canonical name it names, None when it does not parse. Cached like
+    `parse_requirement`: the home page, every project page and "used by" ask for the same texts."""
+    requirement = parse_requirement(text)
+    return (requirement, canonicalize_name(requirement.name)) if requirement else None
+
+
 def _newest_matching(project: Project, requirement: Requirement) -> Release:
     """The release a source would best pin: the newest that satisfies the range, else the latest."""
     latest = project.latest
@@ -71,12 +79,10 @@ def private_closure(
     while queue:
         current = queue.pop(0)
         for text in current.dependencies:
-            requirement = parse_requirement(text)
-            if requirement is None:
+            parsed = named_requirement(text)
+            if parsed is None or parsed[1] in seen or parsed[1] not in by_name:
                 continue
-            name = canonicalize_name(requirement.name)
-            if name in seen or name not in by_name:
-                continue
+            requirement, name = parsed
             seen.add(name)
             chosen = _newest_matching(by_name[name], requirement)
             pinned.append((chosen, requirement))
@@ -102,7 +108,8 @@ def _direct_reference(release: Release) -> str:
 
 
 def _toml(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
+    # A JSON string is a valid TOML basic string; this is json.dumps(value) without its checks.
+    return encode_basestring_ascii(value)
 
 
 def _source_table(release: Release) -> str:
