@@ -290,10 +290,11 @@ def render_snippets(snippets: Iterable[Snippet]) -> Markup:
     return Markup(environment.get_template("snippets.html").render(snippets=snippets))
 
 
-@functools.lru_cache(maxsize=1024)
-def _row_badges(pre: bool, yanked: str | None) -> Markup | str:
-    """A release row's badges by what the row is; "" (the common case) for none."""
-    badges = [PRE_RELEASE] if pre else []
+@functools.lru_cache(maxsize=8192)
+def _row_badges(version: str, yanked: str | None) -> Markup | str:
+    """A release row's badges, "" (the common case) for none. Looked up by version and yanked
+    reason, which the 50,000 rows of a build mostly share."""
+    badges = [PRE_RELEASE] if _is_pre(version) else []
     if yanked is not None:
         badges.append(Badge("yanked", "yanked", yanked or "yanked: pip skips it unless pinned exactly"))
     return _badges_markup(tuple(badges)) if badges else ""
@@ -310,7 +311,7 @@ def _release_rows(project: Project, repo_url: str) -> Iterator[ReleaseRow]:
             commits + r.commit if commits else "#",
             r.date[:10] or "unknown",
             r.requires_python or "any",
-            _row_badges(_is_pre(r.version), r.yanked),
+            _row_badges(r.version, r.yanked),
         )
         for r in reversed(project.releases)
     )
