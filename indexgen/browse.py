@@ -285,9 +285,16 @@ def _badges_markup(badges: tuple[Badge, ...]) -> Markup:
     return Markup(environment.get_template("badges.html").render(badges=badges))
 
 
+@functools.lru_cache(maxsize=256)
+def _snippet_head(id: str, label: str) -> Markup:
+    """A snippet's label and copy button: the same for one kind of snippet on every page."""
+    return Markup(environment.get_template("snippet_head.html").render(id=id, label=label))
+
+
 def render_snippets(snippets: Iterable[Snippet]) -> Markup:
     """Copyable snippets, a fragment for a page to print whole."""
-    return Markup(environment.get_template("snippets.html").render(snippets=snippets))
+    heads = [(_snippet_head(s.id, s.label), s.id, s.text) for s in snippets]
+    return Markup(environment.get_template("snippets.html").render(snippets=heads))
 
 
 @functools.lru_cache(maxsize=8192)
