@@ -58,6 +58,12 @@ environment = jinja2.Environment(
 )
 
 
+@functools.cache
+def template(name: str) -> jinja2.Template:
+    """One of the site's templates, looked up once: project pages ask for four each."""
+    return environment.get_template(name)
+
+
 def project_path(name: str) -> str:
     return f"p/{name}/index.html"
 
@@ -282,19 +288,19 @@ def _used_by(projects: Iterable[Project], by_name: Mapping[str, Project]) -> dic
 @functools.lru_cache(maxsize=1024)
 def _badges_markup(badges: tuple[Badge, ...]) -> Markup:
     """A row's badges, rendered once per distinct set: 50,000 release rows share a handful."""
-    return Markup(environment.get_template("badges.html").render(badges=badges))
+    return Markup(template("badges.html").render(badges=badges))
 
 
 @functools.lru_cache(maxsize=256)
 def _snippet_head(id: str, label: str) -> Markup:
     """A snippet's label and copy button: the same for one kind of snippet on every page."""
-    return Markup(environment.get_template("snippet_head.html").render(id=id, label=label))
+    return Markup(template("snippet_head.html").render(id=id, label=label))
 
 
 def render_snippets(snippets: Iterable[Snippet]) -> Markup:
     """Copyable snippets, a fragment for a page to print whole."""
     heads = [(_snippet_head(s.id, s.label), s.id, s.text) for s in snippets]
-    return Markup(environment.get_template("snippets.html").render(snippets=heads))
+    return Markup(template("snippets.html").render(snippets=heads))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -334,8 +340,8 @@ def render_project(
     latest = project.latest
     closure = private_closure(latest, by_name)
     repo_url = safe_http_url(project.html_url)
-    releases = environment.get_template("releases.html").render(releases=_release_rows(project, repo_url))
-    return environment.get_template("project.html").render(
+    releases = template("releases.html").render(releases=_release_rows(project, repo_url))
+    return template("project.html").render(
         ctx=context,
         title=project.display_name,
         project=project,
@@ -362,9 +368,9 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
     grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for skip in index.skipped:
         grouped[skip.repository].append((skip.tag or "whole repository", skip.reason))
-    urls = {p.repository: safe_http_url(p.html_url) for p in index.projects}
+    html_urls = {p.repository: p.html_url for p in index.projects}
     groups = [
-        SkipGroup(repo, urls.get(repo, ""), tuple(items))
+        SkipGroup(repo, safe_http_url(html_urls[repo]) if repo in html_urls else "", tuple(items))
         for repo, items in sorted(grouped.items(), key=lambda kv: kv[0].lower())
     ]
     warnings = [

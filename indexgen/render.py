@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from .browse import HOME, environment, render_browse_site
+from .browse import HOME, render_browse_site, template
 from .models import Index, Project
 from .overrides import OVERRIDES_FILE, render_overrides
 
@@ -29,14 +29,14 @@ def project_page(name: str) -> str:
 
 
 def render_simple_root(index: Index) -> str:
-    return environment.get_template("simple_root.html").render(projects=index.projects)
+    return template("simple_root.html").render(projects=index.projects)
 
 
 def render_project_page(project: Project) -> str:
     links: list[_Link] = [
         (r.url, f"{r.project}-{r.version}", r.requires_python, r.yanked) for r in project.releases
     ]
-    return environment.get_template("simple_project.html").render(project=project, links=links)
+    return template("simple_project.html").render(project=project, links=links)
 
 
 def render_site(
