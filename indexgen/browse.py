@@ -125,7 +125,7 @@ class Recent:
     date: str
 
 
-# One row of a project's release table, unpacked by project.html in this order: version, tag, short
+# One row of a project's release table, unpacked by releases.html in this order: version, tag, short
 # commit, commit URL, day, requires-python, badges (rendered by badges.html, "" for none). A plain
 # tuple, because 50,000 rows are made per build and the template loop unpacks it without lookups.
 ReleaseRow = tuple[str, str, str, str, str, str, Markup | str]
@@ -164,7 +164,7 @@ def _context(root: str, site_url: str | None) -> Context:
         index_url,
         bool(site_url),
         render_snippets(setup_snippets(index_url)),
-        Markup(environment.get_template("placeholder.html").render(site_url_set=bool(site_url))),
+        Markup(template("placeholder.html").render(site_url_set=bool(site_url))),
     )
 
 
@@ -187,8 +187,8 @@ def render_browse_site(
         PROBLEMS: render_problems(index, _context("../", site_url), public),
         NOT_FOUND: render_not_found(site_url),
         ROBOTS: ROBOTS_TXT,
-        ASSETS_JS: environment.get_template("site.js").render(),
-        ASSETS_CSS: environment.get_template("site.css").render(),
+        ASSETS_JS: template("site.js").render(),
+        ASSETS_CSS: template("site.css").render(),
         CATALOGUE: render_catalogue(index, site_url, public),
     }
     context = _context("../../", site_url)
@@ -253,7 +253,7 @@ def _recent(projects: Sequence[Project]) -> list[Recent]:
 
 def render_home(index: Index, context: Context, public: Mapping[str, str]) -> str:
     cards = [_card(p, public.get(p.name)) for p in index.projects]
-    return environment.get_template("home.html").render(
+    return template("home.html").render(
         ctx=context,
         title="Python packages",
         cards=cards,
@@ -381,7 +381,7 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
             for name, version in sorted(public.items())
         ),
     ]
-    return environment.get_template("problems.html").render(
+    return template("problems.html").render(
         ctx=context, title="Problems", groups=groups, warnings=warnings, skip_count=len(index.skipped)
     )
 
@@ -389,7 +389,7 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
 def render_not_found(site_url: str | None) -> str:
     # Pages serves this file for every missing path, at any depth: links must be absolute.
     home = site_url.rstrip("/") + "/" if site_url else "/"
-    return environment.get_template("404.html").render(
+    return template("404.html").render(
         ctx=Context(home, index_url_for(site_url), bool(site_url)), title="Page not found"
     )
 
