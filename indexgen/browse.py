@@ -14,18 +14,18 @@ import heapq
 import json
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from packaging.utils import canonicalize_name
 
 from .models import Index, Project, Release
 from .snippets import (
+    Snippet,
     install_snippets,
-    parse_requirement,
+    named_requirement,
     parse_version,
     pins,
     private_closure,
@@ -46,7 +46,8 @@ RECENT_COUNT = 6
 # Search engines keep out: an organisation's package names are its own business.
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 
-_env = jinja2.Environment(
+# One environment for the whole site (render.py uses it too): each template is compiled once.
+environment = jinja2.Environment(
     loader=jinja2.PackageLoader("indexgen", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
@@ -55,6 +56,12 @@ _env = jinja2.Environment(
     keep_trailing_newline=True,
     auto_reload=False,  # templates ship with the package: no stat() of them on every page
 )
+
+
+@functools.cache
+def template(name: str) -> jinja2.Template:
+    """One of the site's templates, looked up once: project pages ask for four each."""
+    return environment.get_template(name)
 
 
 def project_path(name: str) -> str:
@@ -77,6 +84,7 @@ def _day(date: str) -> str:
     return date[:10]
 
 
+@functools.lru_cache(maxsize=8192)
 def _is_pre(version: str) -> bool:
     return parse_version(version).is_prerelease
 
@@ -117,14 +125,10 @@ class Recent:
     date: str
 
 
-class ReleaseRow(NamedTuple):  # a tuple: 50,000 of them are made per build
-    version: str
-    tag: str
-    commit: str
-    commit_url: str
-    date: str
-    requires_python: str
-    badges: Markup  # rendered by badges.html
+# One row of a project's release table, unpacked by releases.html in this order: version, tag, short
+# commit, commit URL, day, requires-python, badges (rendered by badges.html, "" for none). A plain
+# tuple, because 50,000 rows are made per build and the template loop unpacks it without lookups.
+ReleaseRow = tuple[str, str, str, str, str, str, Markup | str]
 
 
 @dataclass(frozen=True)
@@ -142,11 +146,26 @@ class SkipGroup:
 
 @dataclass(frozen=True)
 class Context:
-    """What every page needs: where the site root is from it, and the index URL for snippets."""
+    """What every page needs: where the site root is from it, the index URL for snippets, and the
+    fragments that are the same on every page showing them, rendered once per site: the set-up
+    snippets and the note under them when the index URL is a placeholder."""
 
     root: str
     index_url: str
     site_url_set: bool
+    setup: Markup = Markup()
+    placeholder: Markup = Markup()
+
+
+def _context(root: str, site_url: str | None) -> Context:
+    index_url = index_url_for(site_url)
+    return Context(
+        root,
+        index_url,
+        bool(site_url),
+        render_snippets(setup_snippets(index_url)),
+        Markup(template("placeholder.html").render(site_url_set=bool(site_url))),
+    )
 
 
 # -- the site ---------------------------------------------------------------------------------------
@@ -161,19 +180,18 @@ def render_browse_site(
 ) -> dict[str, str]:
     """The browse site's files as text, keyed by path relative to the site root."""
     public = public or {}
-    index_url = index_url_for(site_url)
     by_name = {p.name: p for p in index.projects}
     used_by = _used_by(index.projects, by_name)
     files = {
-        HOME: render_home(index, Context("", index_url, bool(site_url)), public),
-        PROBLEMS: render_problems(index, Context("../", index_url, bool(site_url)), public),
+        HOME: render_home(index, _context("", site_url), public),
+        PROBLEMS: render_problems(index, _context("../", site_url), public),
         NOT_FOUND: render_not_found(site_url),
         ROBOTS: ROBOTS_TXT,
-        ASSETS_JS: _env.get_template("site.js").render(),
-        ASSETS_CSS: _env.get_template("site.css").render(),
+        ASSETS_JS: template("site.js").render(),
+        ASSETS_CSS: template("site.css").render(),
         CATALOGUE: render_catalogue(index, site_url, public),
     }
-    context = Context("../../", index_url, bool(site_url))
+    context = _context("../../", site_url)
     for project in index.projects:
         files[project_path(project.name)] = render_project(
             project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
@@ -221,8 +239,12 @@ def _card(project: Project, public_version: str | None) -> Card:
     )
 
 
-def _recent(projects: Iterable[Project]) -> list[Recent]:
-    dated = [(r.date, p, r) for p in projects for r in p.releases if r.date]
+def _recent(projects: Sequence[Project]) -> list[Recent]:
+    # Only a release dated on or after the RECENT_COUNT-th newest date can be among the newest, so
+    # the full ordering (date, name, version) is built for those few, not for every release.
+    dates = heapq.nlargest(RECENT_COUNT, (r.date for p in projects for r in p.releases))
+    cut = dates[-1] if len(dates) == RECENT_COUNT else ""
+    dated = [(r.date, p, r) for p in projects for r in p.releases if r.date and r.date >= cut]
     newest = heapq.nlargest(
         RECENT_COUNT, dated, key=lambda item: (item[0], item[1].name, parse_version(item[2].version))
     )
@@ -231,12 +253,11 @@ def _recent(projects: Iterable[Project]) -> list[Recent]:
 
 def render_home(index: Index, context: Context, public: Mapping[str, str]) -> str:
     cards = [_card(p, public.get(p.name)) for p in index.projects]
-    return _env.get_template("home.html").render(
+    return template("home.html").render(
         ctx=context,
         title="Python packages",
         cards=cards,
         recent=_recent(index.projects),
-        setup=setup_snippets(context.index_url),
         problem_count=len(index.skipped) + len(index.warnings) + len(index.moved),
     )
 
@@ -247,54 +268,66 @@ def render_home(index: Index, context: Context, public: Mapping[str, str]) -> st
 def _dependencies(release: Release, by_name: Mapping[str, Project], root: str) -> list[Dependency]:
     found = []
     for text in release.dependencies:
-        requirement = parse_requirement(text)
-        name = canonicalize_name(requirement.name) if requirement else ""
+        parsed = named_requirement(text)
+        name = parsed[1] if parsed else ""
         found.append(Dependency(text, _project_href(root, name) if name in by_name else ""))
     return found
 
 
 def _used_by(projects: Iterable[Project], by_name: Mapping[str, Project]) -> dict[str, tuple[Project, ...]]:
     """Per project, the org's projects whose newest release depends on it."""
-    users: dict[str, list[Project]] = defaultdict(list)
+    users: dict[str, dict[str, Project]] = defaultdict(dict)  # by the user's name: each user once
     for project in projects:
         for text in project.latest.dependencies:
-            requirement = parse_requirement(text)
-            if requirement is None:
-                continue
-            name = canonicalize_name(requirement.name)
-            if name in by_name and name != project.name and project not in users[name]:
-                users[name].append(project)
-    return {name: tuple(sorted(found, key=lambda p: p.name)) for name, found in users.items()}
+            parsed = named_requirement(text)
+            if parsed is not None and parsed[1] in by_name and parsed[1] != project.name:
+                users[parsed[1]][project.name] = project
+    return {name: tuple(sorted(found.values(), key=lambda p: p.name)) for name, found in users.items()}
 
 
 @functools.lru_cache(maxsize=1024)
 def _badges_markup(badges: tuple[Badge, ...]) -> Markup:
     """A row's badges, rendered once per distinct set: 50,000 release rows share a handful."""
-    return Markup(_env.get_template("badges.html").render(badges=badges))
+    return Markup(template("badges.html").render(badges=badges))
 
 
-def _release_rows(project: Project) -> list[ReleaseRow]:
-    base = safe_http_url(project.html_url)
-    rows = []
-    for r in reversed(project.releases):
-        badges = []
-        if _is_pre(r.version):
-            badges.append(PRE_RELEASE)
-        if r.yanked is not None:
-            badges.append(Badge("yanked", "yanked", r.yanked or "yanked: pip skips it unless pinned exactly"))
-        commit_url = f"{base}/commit/{r.commit}" if base != "#" else "#"
-        rows.append(
-            ReleaseRow(
-                r.version,
-                r.tag,
-                r.commit[:7],
-                commit_url,
-                _day(r.date) or "unknown",
-                r.requires_python or "any",
-                _badges_markup(tuple(badges)),
-            )
+@functools.lru_cache(maxsize=256)
+def _snippet_head(id: str, label: str) -> Markup:
+    """A snippet's label and copy button: the same for one kind of snippet on every page."""
+    return Markup(template("snippet_head.html").render(id=id, label=label))
+
+
+def render_snippets(snippets: Iterable[Snippet]) -> Markup:
+    """Copyable snippets, a fragment for a page to print whole."""
+    heads = [(_snippet_head(s.id, s.label), s.id, s.text) for s in snippets]
+    return Markup(template("snippets.html").render(snippets=heads))
+
+
+@functools.lru_cache(maxsize=8192)
+def _row_badges(version: str, yanked: str | None) -> Markup | str:
+    """A release row's badges, "" (the common case) for none. Looked up by version and yanked
+    reason, which the 50,000 rows of a build mostly share."""
+    badges = [PRE_RELEASE] if _is_pre(version) else []
+    if yanked is not None:
+        badges.append(Badge("yanked", "yanked", yanked or "yanked: pip skips it unless pinned exactly"))
+    return _badges_markup(tuple(badges)) if badges else ""
+
+
+def _release_rows(project: Project, repo_url: str) -> Iterator[ReleaseRow]:
+    """Newest first, made while the template prints them: none of the 50,000 outlives its line."""
+    commits = f"{repo_url}/commit/" if repo_url != "#" else ""
+    return (
+        (
+            r.version,
+            r.tag,
+            r.commit[:7],
+            commits + r.commit if commits else "#",
+            r.date[:10] or "unknown",
+            r.requires_python or "any",
+            _row_badges(r.version, r.yanked),
         )
-    return rows
+        for r in reversed(project.releases)
+    )
 
 
 def render_project(
@@ -306,23 +339,25 @@ def render_project(
 ) -> str:
     latest = project.latest
     closure = private_closure(latest, by_name)
-    return _env.get_template("project.html").render(
+    repo_url = safe_http_url(project.html_url)
+    releases = template("releases.html").render(releases=_release_rows(project, repo_url))
+    return template("project.html").render(
         ctx=context,
         title=project.display_name,
         project=project,
         summary=project.summary or project.description,
-        repo_url=safe_http_url(project.html_url),
+        repo_url=repo_url,
         latest=latest,
         latest_date=_day(latest.date),
         badges=_badges_markup(_badges(project, public_version)),
-        install=install_snippets(latest, context.index_url),
-        sources=source_snippets(closure, context.index_url),
+        install=render_snippets(install_snippets(latest, context.index_url)),
+        sources=render_snippets(source_snippets(closure, context.index_url)),
         pins=pins(closure),
         dependencies=_dependencies(latest, by_name, context.root),
         used_by=[
             Recent(p.display_name, _project_href(context.root, p.name), p.latest.version, "") for p in used_by
         ],
-        releases=_release_rows(project),
+        releases=Markup(releases),
     )
 
 
@@ -333,9 +368,9 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
     grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for skip in index.skipped:
         grouped[skip.repository].append((skip.tag or "whole repository", skip.reason))
-    urls = {p.repository: safe_http_url(p.html_url) for p in index.projects}
+    html_urls = {p.repository: p.html_url for p in index.projects}
     groups = [
-        SkipGroup(repo, urls.get(repo, ""), tuple(items))
+        SkipGroup(repo, safe_http_url(html_urls[repo]) if repo in html_urls else "", tuple(items))
         for repo, items in sorted(grouped.items(), key=lambda kv: kv[0].lower())
     ]
     warnings = [
@@ -346,7 +381,7 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
             for name, version in sorted(public.items())
         ),
     ]
-    return _env.get_template("problems.html").render(
+    return template("problems.html").render(
         ctx=context, title="Problems", groups=groups, warnings=warnings, skip_count=len(index.skipped)
     )
 
@@ -354,16 +389,29 @@ def render_problems(index: Index, context: Context, public: Mapping[str, str]) -
 def render_not_found(site_url: str | None) -> str:
     # Pages serves this file for every missing path, at any depth: links must be absolute.
     home = site_url.rstrip("/") + "/" if site_url else "/"
-    return _env.get_template("404.html").render(
+    return template("404.html").render(
         ctx=Context(home, index_url_for(site_url), bool(site_url)), title="Page not found"
     )
 
 
-def render_catalogue(index: Index, site_url: str | None, public: Mapping[str, str]) -> str:
-    """`packages.json`: the projects and their releases for machines (format documented in README)."""
-    projects = []
-    for p in index.projects:
-        releases = [
+def _catalogue_entry(project: object, public: Mapping[str, str]) -> dict[str, Any]:
+    """One project of `packages.json`, made when the encoder reaches it (its `default`)."""
+    if not isinstance(project, Project):
+        raise TypeError(f"{type(project).__name__} is not JSON serializable")
+    p = project
+    return {
+        "name": p.name,
+        "display_name": p.display_name,
+        "page": _project_href("", p.name),  # relative to the site root
+        "summary": p.summary or p.description,
+        "repository": p.repository,
+        "repository_url": p.html_url,
+        "topics": list(p.topics),
+        "archived": p.archived,
+        "latest": p.latest.version,
+        "dependencies": list(p.latest.dependencies),  # the latest release's, as its metadata states
+        "also_on_pypi": public.get(p.name),
+        "releases": [
             {
                 "version": r.version,
                 "tag": r.tag,
@@ -374,27 +422,27 @@ def render_catalogue(index: Index, site_url: str | None, public: Mapping[str, st
                 "date": r.date or None,
             }
             for r in reversed(p.releases)
-        ]
-        projects.append(
-            {
-                "name": p.name,
-                "display_name": p.display_name,
-                "page": _project_href("", p.name),  # relative to the site root
-                "summary": p.summary or p.description,
-                "repository": p.repository,
-                "repository_url": p.html_url,
-                "topics": list(p.topics),
-                "archived": p.archived,
-                "latest": p.latest.version,
-                "dependencies": list(p.latest.dependencies),  # the latest release's, as its metadata states
-                "also_on_pypi": public.get(p.name),
-                "releases": releases,
-            }
-        )
+        ],
+    }
+
+
+def render_catalogue(index: Index, site_url: str | None, public: Mapping[str, str]) -> str:
+    """`packages.json`: the projects and their releases for machines (format documented in README)."""
     data: dict[str, Any] = {
         "format": CATALOGUE_FORMAT,
         "index_url": index_url_for(site_url) if site_url else None,
-        "projects": projects,
+        "projects": list(index.projects),
     }
-    # Compact: the indented form takes the pure-Python encoder, ten times slower on 50,000 releases.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    # Each project becomes its entry only when the encoder reaches it, so the 50,000 release entries
+    # never exist all at once: they cost no garbage-collector passes, and the tree has no cycles to
+    # check for. Compact: the indented form takes the pure-Python encoder, ten times slower.
+    return (
+        json.dumps(
+            data,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            check_circular=False,
+            default=functools.partial(_catalogue_entry, public=public),
+        )
+        + "\n"
+    )

@@ -6,20 +6,20 @@ dependency themselves. Pure: text in, text out.
 from __future__ import annotations
 
 import functools
-import json
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
+from typing import NamedTuple
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from .models import Project, Release
 
 
-@dataclass(frozen=True)
-class Snippet:
+class Snippet(NamedTuple):  # a tuple: macros.html unpacks it, nine times per project page
     id: str
     label: str
     text: str
@@ -49,6 +49,14 @@ def parse_requirement(text: str) -> Requirement | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)
+def named_requirement(text: str) -> tuple[Requirement, NormalizedName] | None:
+    """The requirement and the canonical name it names, None when it does not parse. Cached like
+    `parse_requirement`: the home page, every project page and "used by" ask for the same texts."""
+    requirement = parse_requirement(text)
+    return (requirement, canonicalize_name(requirement.name)) if requirement else None
+
+
 def _newest_matching(project: Project, requirement: Requirement) -> Release:
     """The release a source would best pin: the newest that satisfies the range, else the latest."""
     latest = project.latest
@@ -71,12 +79,10 @@ def private_closure(
     while queue:
         current = queue.pop(0)
         for text in current.dependencies:
-            requirement = parse_requirement(text)
-            if requirement is None:
+            parsed = named_requirement(text)
+            if parsed is None or parsed[1] in seen or parsed[1] not in by_name:
                 continue
-            name = canonicalize_name(requirement.name)
-            if name in seen or name not in by_name:
-                continue
+            requirement, name = parsed
             seen.add(name)
             chosen = _newest_matching(by_name[name], requirement)
             pinned.append((chosen, requirement))
@@ -88,7 +94,10 @@ def _git_source(release: Release) -> tuple[str, str, str]:
     """(git URL, commit, subdirectory) of a release's link `git+URL@SHA#[subdirectory=…&]egg=…`."""
     base, _, fragment = release.url.partition("#")
     repo_url = base.removeprefix("git+").rsplit("@", 1)[0]
-    subdirectory = urllib.parse.parse_qs(fragment).get("subdirectory", [""])[0]
+    # Only a monorepo's links carry one; parsing every fragment would cost most of a page's snippets.
+    subdirectory = (
+        urllib.parse.parse_qs(fragment).get("subdirectory", [""])[0] if "subdirectory=" in fragment else ""
+    )
     return repo_url, release.commit, subdirectory
 
 
@@ -99,7 +108,8 @@ def _direct_reference(release: Release) -> str:
 
 
 def _toml(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
+    # A JSON string is a valid TOML basic string; this is json.dumps(value) without its checks.
+    return encode_basestring_ascii(value)
 
 
 def _source_table(release: Release) -> str:
@@ -120,12 +130,13 @@ def setup_snippets(index_url: str) -> list[Snippet]:
 
 
 def install_snippets(release: Release, index_url: str) -> list[Snippet]:
+    """The release's own install lines; the page follows them with `setup_snippets`, the same on
+    every page."""
     name, version = release.project, release.version
     return [
         Snippet("pip-install", "pip install", f"pip install --extra-index-url {index_url} {name}"),
         Snippet("requirements", "requirements.txt", f"--extra-index-url {index_url}\n{name}=={version}"),
         Snippet("pyproject", "pyproject.toml", f'[project]\ndependencies = [\n    "{name}>={version}",\n]'),
-        *setup_snippets(index_url),
     ]
 
 

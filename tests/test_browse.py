@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from indexgen.browse import PLACEHOLDER_INDEX, private_closure
+from indexgen.models import Index, Project, Release
 from indexgen.render import render_site
 
 from .browse_sample import PUBLIC, SITE_URL, browse_index
@@ -99,6 +100,47 @@ def test_home_lists_every_project_by_name_with_its_facts(site: dict[str, bytes])
         ("zeta-utils", "0.1"),
         ("acme-core", "1.2.0"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # Fewer dated releases than the strip holds: all of them, undated ones left out.
+        ({"a": ["2024-01-01", ""], "b": [""]}, [("a", "1.0")]),
+        # Ties on the date order by name, then by version (PEP 440: 1.10 above 1.9), both descending.
+        (
+            {"a": ["2024-01-02"] * 3, "b": ["2024-01-02", "2024-01-03"], "c": ["2024-01-01"] * 4},
+            [("b", "1.1"), ("b", "1.0"), ("a", "1.9"), ("a", "1.1"), ("a", "1.0"), ("c", "1.10")],
+        ),
+        # Many releases on the sixth date: only the best-ordered ones make it.
+        (
+            {"a": ["2025"] * 2, "z": ["2024"] * 4, "m": ["2024"] * 4, "old": ["2023"] * 4},
+            [("a", "1.1"), ("a", "1.0"), ("z", "1.10"), ("z", "1.9"), ("z", "1.1"), ("z", "1.0")],
+        ),
+    ],
+)
+def test_recently_released_is_the_newest_releases_by_date_then_name_then_version(
+    dates: dict[str, list[str]], expected: list[tuple[str, str]]
+) -> None:
+    versions = ["1.0", "1.1", "1.9", "1.10"]
+    projects = tuple(
+        Project(
+            name,
+            name,
+            f"acme/{name}",
+            f"https://github.com/acme/{name}",
+            "",
+            tuple(
+                Release(name, versions[i], f"v{versions[i]}", "0" * 40, f"acme/{name}", "u", date=day)
+                for i, day in enumerate(days)
+            ),
+        )
+        for name, days in sorted(dates.items())
+    )
+    html = render_site(Index(projects))["index.html"].decode()
+    strip = html.split('<ol class="recent">')[1].split("</ol>")[0] if expected else ""
+    found = re.findall(r'<span class="name">([^<]+)</span> <span class="version">([^<]+)', strip)
+    assert found == expected
 
 
 def test_project_page_lists_versions_newest_first_with_badges(site: dict[str, bytes]) -> None:
