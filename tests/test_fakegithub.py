@@ -923,11 +923,9 @@ def test_load_git_repo(tmp_path: Path) -> None:
     assert load_git_repo(empty, "acme", "empty").empty
 
 
-def test_synthetic_org_is_cheap_and_correct() -> None:
+def test_synthetic_org_is_correct() -> None:
     gh = FakeGitHub()
-    start = time.perf_counter()
     org = synthetic_org("big", 1000, 50, gh=gh, private_every=10, annotated_every=4)
-    assert time.perf_counter() - start < 5
     assert len(org.repos) == 1000 and sum(len(r.tags) for r in org.repos.values()) == 50_000
     repo = org.repos["pkg-0007"]
     tag = repo.tags[12]
