@@ -8,29 +8,34 @@ build, which the caller warns about. A state that is there but larger than the l
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import requests
 
-from .state import MAX_STATE_BYTES, StateUnreadable
+from . import state
+from .state import StateUnreadable
 
 log = logging.getLogger(__name__)
 _CHUNK = 1024 * 1024
 
 
 def _too_large(where: str) -> StateUnreadable:
-    return StateUnreadable(where, f"is larger than {MAX_STATE_BYTES >> 20} MiB")
+    return StateUnreadable(where, f"is larger than {state.MAX_STATE_BYTES >> 20} MiB")
 
 
 def read_state_file(path: Path) -> bytes | None:
     """The bytes of the state file at `path`, None when there is none."""
+    limit = state.MAX_STATE_BYTES
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_STATE_BYTES + 1)
+            if os.fstat(handle.fileno()).st_size > limit:
+                raise _too_large(f"at {path}")
+            raw = handle.read(limit + 1)
     except OSError:
         return None
-    if len(raw) > MAX_STATE_BYTES:
-        raise _too_large(f"in {path}")
+    if len(raw) > limit:
+        raise _too_large(f"at {path}")
     return raw
 
 
@@ -47,10 +52,14 @@ def fetch_previous_state(location: str, filename: str, timeout: float = 30.0) ->
             if response.status_code != 200:
                 log.debug("cannot fetch %s: HTTP %s", url, response.status_code)
                 return None
+            limit = state.MAX_STATE_BYTES
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > limit:
+                raise _too_large(f"at {url}")
             chunks, size = [], 0
             for chunk in response.iter_content(_CHUNK):
                 size += len(chunk)
-                if size > MAX_STATE_BYTES:
+                if size > limit:
                     raise _too_large(f"at {url}")
                 chunks.append(chunk)
     except requests.exceptions.RequestException as exc:
