@@ -44,6 +44,7 @@ readers now resolve what the older ones skipped or took unchecked (computed and 
 MAX_STATE_BYTES = 256 * 1024 * 1024
 """The largest state read, compressed or not (a 10,000-repository organisation's is a few MB)."""
 _COMMIT = re.compile(r"[0-9a-f]{40}")
+_HEX = re.compile(r"[0-9a-f]*")
 _KEY = re.compile(r"[0-9a-f]{40}(:.+)?")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -113,27 +114,26 @@ def _gunzip(raw: bytes, where: str) -> bytes:
 # -- metadata -------------------------------------------------------------------------------------
 
 
-def _metadata_to_json(result: ProjectMetadata) -> dict[str, Any]:
+def _record_json(
+    name: str, requires_python: str | None, summary: str | None, dependencies: tuple[str, ...]
+) -> dict[str, Any]:
+    """Everything but the version: the part most tags of a repository share, stored once."""
     # Short keys, and absent rather than empty: the state is read on every build.
-    data: dict[str, Any] = {"n": result.name}
-    if result.version is not None:
-        data["v"] = result.version
-    if result.requires_python is not None:
-        data["r"] = result.requires_python
-    if result.summary is not None:
-        data["s"] = result.summary
-    if result.dependencies:
-        data["d"] = list(result.dependencies)
+    data: dict[str, Any] = {"n": name}
+    if requires_python is not None:
+        data["r"] = requires_python
+    if summary is not None:
+        data["s"] = summary
+    if dependencies:
+        data["d"] = list(dependencies)
     return data
 
 
-def _metadata_from_json(data: Any, reasons: Sequence[str]) -> MetadataResult:
-    if type(data) is int:
-        return MetadataProblem(reasons[data])
-    version, requires, summary = data.get("v"), data.get("r"), data.get("s")
+def _record_from_json(data: Mapping[str, Any]) -> ProjectMetadata:
+    requires, summary = data.get("r"), data.get("s")
     return ProjectMetadata(
         name=_str(data["n"]),
-        version=None if version is None else _str(version),
+        version=None,
         requires_python=None if requires is None else _str(requires),
         summary=None if summary is None else _str(summary),
         dependencies=tuple(_str(d) for d in data.get("d", ())),
@@ -178,9 +178,10 @@ def _web_of(repos: Iterable[RepoSnapshot]) -> str:
     return _DEFAULT_WEB
 
 
-def _repo_to_json(repo: RepoSnapshot, web: str, index: Mapping[str, int]) -> dict[str, Any]:
-    """Every field but those equal to their default or to what follows from the name: a field added
-    to RepoSnapshot later is stored (and loaded) without touching this module, if JSON can hold it."""
+def _repo_to_json(repo: RepoSnapshot, web: str) -> dict[str, Any]:
+    """Every field but the tags and those equal to their default or to what follows from the name:
+    a field added to RepoSnapshot later is stored (and loaded) without touching this module, if JSON
+    can hold it."""
     derived = _derived(repo.full_name, web)
     data: dict[str, Any] = {}
     for f in _REPO_FIELDS:
@@ -188,13 +189,10 @@ def _repo_to_json(repo: RepoSnapshot, web: str, index: Mapping[str, int]) -> dic
         if value == derived.get(f.name, _default(f)):
             continue
         data[f.name] = list(value) if isinstance(value, tuple) else value
-    data["tags"] = {t.name: [index[t.commit], t.date] if t.date else index[t.commit] for t in repo.tags}
     return data
 
 
-def _repo_from_json(
-    full_name: str, data: Mapping[str, Any], web: str, commits: Sequence[str]
-) -> RepoSnapshot:
+def _repo_from_json(full_name: str, data: Mapping[str, Any], web: str) -> dict[str, Any]:
     derived = _derived(full_name, web)
     values: dict[str, Any] = {}
     for f in _REPO_FIELDS:
@@ -203,13 +201,13 @@ def _repo_from_json(
             values[f.name] = tuple(value) if isinstance(value, list) else value
         elif f.name in derived:
             values[f.name] = derived[f.name]
-    tags = []
-    for name, ref in sorted(dict(data.get("tags", {})).items()):
-        position, date = (ref, "") if type(ref) is int else (ref[0], _str(ref[1]))
-        if type(position) is not int or position < 0:
-            raise ValueError("bad commit position")
-        tags.append(TagRef(_str(name), commits[position], date))
-    return RepoSnapshot(full_name, **values, tags=tuple(tags))
+    return values
+
+
+def _split_shas(text: str) -> list[str]:
+    if len(text) % 40 or not _HEX.fullmatch(text):
+        raise ValueError("a commit list is not 40-hex SHAs end to end")
+    return [text[i : i + 40] for i in range(0, len(text), 40)]
 
 
 # -- dump -----------------------------------------------------------------------------------------
@@ -237,8 +235,13 @@ def dump_state(
 
     `repos` are the repositories this build knows; a full build drops whatever no current tag or
     published version needs, so the state never grows without bound. A `--repo` build passes the
-    previous state as `carry`: the unnamed repositories' commits it did not rescan, and the trees of
-    repositories it did not rescan, are kept as they were.
+    previous state as `carry`: the unnamed repositories' commits it did not rescan (and the trees
+    it did not read again) are kept as they were.
+
+    Layout: `commits` is every SHA a named repository's tag or a published version points to, end
+    to end, in order of first use (repositories by name, their tags by name, then the published
+    commits no tag points to). A tag takes the next SHA unless it gives the position of an earlier
+    one, so positions cost nothing in the common case; `meta` runs parallel to `commits`.
     """
     by_commit: dict[str, list[str]] = {}
     for key in commits:
@@ -252,40 +255,61 @@ def dump_state(
         )
 
     listed = sorted((r for r in repos if holds_project(r)), key=lambda r: r.full_name)
-    # Every commit a named repository's tag or a published version points to, once; the rest of the
-    # state refers to it by its position in this list.
-    table = sorted(
-        {t.commit for r in listed for t in r.tags} | {c for v in published.values() for c in v.values()}
-    )
-    position = {sha: i for i, sha in enumerate(table)}
-    reasons: dict[str, int] = {}
-    meta: dict[str, Any] = {}
-    for sha in table:
-        for key in sorted(by_commit.get(sha, ())):
-            result = commits[key]
-            ref = str(position[sha]) + key[len(sha) :]
-            if isinstance(result, MetadataProblem):
-                meta[ref] = reasons.setdefault(result.reason, len(reasons))
-            else:
-                meta[ref] = _metadata_to_json(result)
+    listed_names = {r.full_name for r in listed}
+    web = _web_of(listed)
+    table: list[str] = []
+    position: dict[str, int] = {}
+    repo_data: dict[str, Any] = {}
+    for repo in listed:
+        entries: list[Any] = []
+        for tag in sorted(repo.tags, key=lambda t: t.name):
+            if tag.commit in position:
+                entries.append([tag.name, tag.date, position[tag.commit]])
+                continue
+            position[tag.commit] = len(table)
+            table.append(tag.commit)
+            entries.append([tag.name, tag.date] if tag.date else tag.name)
+        repo_data[repo.full_name] = {**_repo_to_json(repo, web), "tags": entries}
+    for sha in sorted({c for v in published.values() for c in v.values()} - position.keys()):
+        position[sha] = len(table)
+        table.append(sha)
 
-    # One entry per unnamed repository: reason → metadata keys. A commit already in the table, or in
+    reasons: dict[str, int] = {}
+    records: dict[tuple[Any, ...], int] = {}
+
+    def encode(result: MetadataResult) -> Any:
+        if isinstance(result, MetadataProblem):
+            return reasons.setdefault(result.reason, len(reasons))
+        record = (result.name, result.requires_python, result.summary, result.dependencies)
+        number = records.setdefault(record, len(records))
+        return [number] if result.version is None else [number, result.version]
+
+    meta: list[Any] = []
+    sub: dict[str, Any] = {}
+    for i, sha in enumerate(table):
+        meta.append(None)
+        for key in by_commit.get(sha, ()):
+            if key == sha:
+                meta[i] = encode(commits[key])
+            else:
+                sub[f"{i}{key[40:]}"] = encode(commits[key])
+
+    # One entry per unnamed repository: reason → its commits. A commit already in the table, or in
     # an entry before (a fork shares its parent's commits), is not stored again.
-    placed = set(table)
-    groups: list[dict[str, list[str]]] = []
+    placed: set[str] = set()
+    groups: list[tuple[str, dict[int, list[str]]]] = []
 
     def add_group(keys: Iterable[str]) -> None:
-        group: dict[str, list[str]] = {}
+        group: dict[int, list[str]] = {}
         for key in sorted(keys):
             result = commits.get(key)
             if key in placed or _sha(key) in position or not isinstance(result, MetadataProblem):
                 continue
             placed.add(key)
-            group.setdefault(str(reasons.setdefault(result.reason, len(reasons))), []).append(key)
+            group.setdefault(reasons.setdefault(result.reason, len(reasons)), []).append(key)
         if group:
-            groups.append(group)
+            groups.append((min(k for keys in group.values() for k in keys), group))
 
-    listed_names = {r.full_name for r in listed}
     for repo in sorted(repos, key=lambda r: r.full_name):
         if repo.full_name not in listed_names:
             add_group(key for t in repo.tags for key in by_commit.get(t.commit, ()))
@@ -293,31 +317,46 @@ def dump_state(
         for keys in carry.unlisted:
             add_group(keys)
 
-    # Reason numbers follow first use above; renumber them by sorted text so the bytes do not depend
-    # on the order entries were met in.
-    ordered = sorted(reasons)
-    renumber = {reasons[r]: i for i, r in enumerate(ordered)}
-    meta = {k: renumber[v] if type(v) is int else v for k, v in meta.items()}
-    groups = [{str(renumber[int(r)]): keys for r, keys in g.items()} for g in groups]
-    groups.sort(key=lambda g: min(k for keys in g.values() for k in keys))
+    # Numbers were given in order of first use; renumber by sorted content, so that the bytes do not
+    # depend on the order things were met in.
+    reason_list = sorted(reasons)
+    new_reason = {reasons[r]: i for i, r in enumerate(reason_list)}
+    record_list = sorted(records, key=lambda r: json.dumps(r))
+    new_record = {records[r]: i for i, r in enumerate(record_list)}
 
-    web = _web_of(listed)
+    def renumber(value: Any) -> Any:
+        if value is None or type(value) is not int:
+            return value if value is None else [new_record[value[0]], *value[1:]]
+        return new_reason[value]
+
+    def group_json(group: Mapping[int, list[str]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for reason, keys in group.items():
+            roots = "".join(k for k in keys if len(k) == 40)
+            below = [k for k in keys if len(k) != 40]
+            out[str(new_reason[reason])] = [roots, *below] if below else roots
+        return out
+
     data: dict[str, Any] = {
         "format": STATE_FORMAT,
         "reader": METADATA_READER,
         "generation": generation,
         "digest": digest,
         "web": web,
-        "commits": table,
-        "repos": {r.full_name: _repo_to_json(r, web, position) for r in listed},
-        "meta": meta,
+        "commits": "".join(table),
+        "repos": repo_data,
+        "meta": [renumber(m) for m in meta],
         "published": {
             name: {v: position[c] for v, c in sorted(versions.items())}
             for name, versions in sorted(published.items())
         },
-        "reasons": ordered,
-        "unlisted": groups,
+        "reasons": reason_list,
+        # What projects' metadata says apart from the version, each distinct record once.
+        "projects": [_record_json(*r) for r in record_list],
+        "unlisted": [group_json(g) for _, g in sorted(groups, key=lambda g: g[0])],
     }
+    if sub:
+        data["sub"] = {k: renumber(v) for k, v in sub.items()}
     all_trees = {**(carry.trees if carry is not None else {}), **(trees or {})}
     kept_trees = {name: t for name, t in all_trees.items() if name in listed_names}
     if kept_trees:
@@ -375,25 +414,68 @@ def _trees(data: Mapping[str, Any]) -> dict[str, KnownTree]:
     }
 
 
+def _position(value: Any, table: Sequence[str]) -> str:
+    if type(value) is not int or not 0 <= value < len(table):
+        raise ValueError(f"no commit at position {value!r}")
+    return table[value]
+
+
 def _parse_v2(data: Mapping[str, Any]) -> BuildState | None:
     header = _header(data)
     if header is None:
         return None
-    table = [_str(sha) for sha in data["commits"]]
-    if any(not _COMMIT.fullmatch(sha) for sha in table):
-        raise ValueError("a commit is not a 40-hex SHA")
+    table = _split_shas(_str(data["commits"]))
     web, reasons = _str(data["web"]), [_str(r) for r in data["reasons"]]
-    repos = {_str(name): _repo_from_json(_str(name), r, web, table) for name, r in data["repos"].items()}
+    records = [_record_from_json(r) for r in data["projects"]]
+    repos = {}
+    used = 0
+    for name, entry in data["repos"].items():
+        tags = []
+        for tag in entry["tags"]:
+            if isinstance(tag, str):
+                tag = [tag, ""]
+            if len(tag) == 3:
+                commit = _position(tag[2], table)
+            else:
+                commit = _position(used, table)
+                used += 1
+            tags.append(TagRef(_str(tag[0]), commit, _str(tag[1])))
+        values = _repo_from_json(_str(name), entry, web)
+        repos[name] = RepoSnapshot(name, **values, tags=tuple(tags))
+
     commits: dict[str, MetadataResult] = {}
-    for ref, result in data["meta"].items():
-        position, colon, directory = _str(ref).partition(":")
-        commits[table[int(position)] + colon + directory] = _metadata_from_json(result, reasons)
+    meta = data["meta"]
+    if len(meta) != len(table):
+        raise ValueError("meta and commits differ in length")
+    problems = [MetadataProblem(r) for r in reasons]
+
+    def decode(value: Any) -> MetadataResult:
+        if type(value) is int:
+            return problems[value]
+        if not isinstance(value, list) or len(value) not in (1, 2) or type(value[0]) is not int:
+            raise ValueError("bad metadata entry")
+        record = records[value[0]]
+        if len(value) == 1:
+            return record
+        return ProjectMetadata(
+            record.name, _str(value[1]), record.requires_python, record.summary, record.dependencies
+        )
+
+    for sha, value in zip(table, meta, strict=True):
+        if value is not None:
+            commits[sha] = decode(value)
+    for ref, value in data.get("sub", {}).items():
+        number, colon, directory = _str(ref).partition(":")
+        if not colon or not directory:
+            raise ValueError("bad subdirectory key")
+        commits[f"{_position(int(number), table)}:{directory}"] = decode(value)
     unlisted = []
     for group in data["unlisted"]:
         keys = []
         for reason, members in group.items():
             problem = MetadataProblem(reasons[int(reason)])
-            for key in members:
+            roots, below = (members, []) if isinstance(members, str) else (members[0], members[1:])
+            for key in [*_split_shas(_str(roots)), *below]:
                 if not _KEY.fullmatch(_str(key)):
                     raise ValueError("an unnamed repository's commit is not a 40-hex SHA")
                 commits[key] = problem
@@ -402,7 +484,7 @@ def _parse_v2(data: Mapping[str, Any]) -> BuildState | None:
     if data.get("reader") != METADATA_READER:
         commits, unlisted = {}, []
     published = {
-        _str(name): {_str(v): table[c] for v, c in versions.items()}
+        _str(name): {_str(v): _position(c, table) for v, c in versions.items()}
         for name, versions in data["published"].items()
     }
     return BuildState(repos, commits, published, *header, _trees(data), tuple(unlisted))

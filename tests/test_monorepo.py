@@ -242,7 +242,7 @@ def test_state_keeps_trees_and_directory_metadata_and_loads_old_states() -> None
     from indexgen.monorepo import KnownTree, metadata_key
     from indexgen.state import dump_state, parse_state
 
-    from .state_v1 import dump_state_v1
+    from .state_samples import dump_state_v1
 
     sha, gone = "a" * 40, "b" * 40
     mono = RepoSnapshot("acme/mono", "u", "h", "t", tags=(TagRef("core-v1.0", sha),))

@@ -15,7 +15,7 @@ from indexgen.models import MetadataProblem, ProjectMetadata, RepoSnapshot, TagR
 from indexgen.settings import settings_from
 from indexgen.state import StateUnreadable, dump_state, parse_state
 
-from .state_v1 import dump_state_v1
+from .state_samples import dump_state_v1
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 
