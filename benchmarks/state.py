@@ -55,12 +55,13 @@ def main() -> int:
             python, other = python // 10, other // 10
             label += " (÷10)"
         sample = synthetic_state(python, python_tags, other, other_tags)
-        dump1, old = cpu(lambda: dump_state_v1(sample.repos, sample.commits, sample.published), args.repeat)
-        load1, _ = cpu(lambda: parse_state(old), args.repeat)
+        repos, commits, published = sample.repos, sample.commits, sample.published
+        dump1, old = cpu(lambda: dump_state_v1(repos, commits, published), args.repeat)  # noqa: B023
+        load1, _ = cpu(lambda: parse_state(old), args.repeat)  # noqa: B023
         old_gz = gzip.compress(old, compresslevel=6, mtime=0)
-        dump2, new = cpu(lambda: dump_state(sample.repos, sample.commits, sample.published), args.repeat)
-        load2, loaded = cpu(lambda: parse_state(new), args.repeat)
-        assert loaded.commits == sample.commits and loaded.published == sample.published
+        dump2, new = cpu(lambda: dump_state(repos, commits, published), args.repeat)  # noqa: B023
+        load2, loaded = cpu(lambda: parse_state(new), args.repeat)  # noqa: B023
+        assert loaded.commits == commits and loaded.published == published
         new_raw = gzip.decompress(new)
         print(f"{label:<52} {'1 (json)':<8} {mb(len(old))} {mb(len(old_gz))} {dump1:8.2f}s {load1:8.2f}s")
         print(f"{'':<52} {'2 (gz)':<8} {mb(len(new_raw))} {mb(len(new))} {dump2:8.2f}s {load2:8.2f}s")
