@@ -21,7 +21,7 @@ _CHUNK = 1024 * 1024
 
 
 def _too_large(where: str) -> StateUnreadable:
-    return StateUnreadable(where, f"is larger than {state.MAX_STATE_BYTES >> 20} MiB")
+    return StateUnreadable(where, f"is larger than {state.limit_text()}")
 
 
 def read_state_file(path: Path) -> bytes | None:

@@ -51,6 +51,13 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _DEFAULT_WEB = "https://github.com"
 
 
+def limit_text() -> str:
+    """MAX_STATE_BYTES for a message: "256 MiB"."""
+    if MAX_STATE_BYTES % (1 << 20) == 0:
+        return f"{MAX_STATE_BYTES >> 20} MiB"
+    return f"{MAX_STATE_BYTES} bytes"
+
+
 @dataclass
 class StateUnreadable(IndexgenError):
     """A previous build state that exists but cannot be used: corrupt, foreign or too large."""
@@ -107,7 +114,7 @@ def _gunzip(raw: bytes, where: str) -> bytes:
     except zlib.error as exc:
         raise StateUnreadable(where, f"is corrupt (gzip: {exc})") from None
     if len(data) > MAX_STATE_BYTES:
-        raise StateUnreadable(where, f"is larger than {MAX_STATE_BYTES >> 20} MiB uncompressed")
+        raise StateUnreadable(where, f"is larger than {limit_text()} uncompressed")
     if not decompressor.eof:
         raise StateUnreadable(where, "is corrupt (truncated gzip data)")
     return data
@@ -378,7 +385,7 @@ def parse_state(raw: bytes | str, where: str = "") -> BuildState:
     Raises StateUnreadable, naming `where`, when it is too large, corrupt or of another format."""
     blob = raw.encode("utf-8") if isinstance(raw, str) else raw
     if len(blob) > MAX_STATE_BYTES:
-        raise StateUnreadable(where, f"is larger than {MAX_STATE_BYTES >> 20} MiB")
+        raise StateUnreadable(where, f"is larger than {limit_text()}")
     if blob.startswith(_GZIP_MAGIC):
         blob = _gunzip(blob, where)
     try:

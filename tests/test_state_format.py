@@ -7,8 +7,10 @@ import dataclasses
 import gzip
 import json
 import random
+from pathlib import Path
 
 import pytest
+import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from indexgen.build import BuildOptions, build_index
 from indexgen.commands import published_versions
 from indexgen.models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
 from indexgen.monorepo import KnownTree, metadata_key
+from indexgen.previous import fetch_previous_state
 from indexgen.render import render_site
 from indexgen.state import StateUnreadable, dump_state, parse_state
 
@@ -275,4 +278,26 @@ def test_too_large_compressed_or_uncompressed_is_an_error(monkeypatch: pytest.Mo
     monkeypatch.setattr(state_module, "MAX_STATE_BYTES", 1_000_000)
     with pytest.raises(StateUnreadable) as caught:
         parse_state(bomb, "at x")
-    assert str(caught.value).startswith("the build state at x is larger than 0 MiB uncompressed")
+    assert str(caught.value).startswith("the build state at x is larger than 1000000 bytes uncompressed")
+
+
+@responses.activate
+def test_a_previous_state_over_the_limit_is_an_error_and_an_absent_one_is_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(state_module, "MAX_STATE_BYTES", 100)
+    site = "https://pages.example/index/"
+    responses.get(site + "big.gz", body=b"x" * 101)  # Content-Length says so
+    responses.get(site + "fits.gz", body=b"x" * 100)
+    responses.get(site + "gone.gz", status=404)
+    with pytest.raises(StateUnreadable) as caught:
+        fetch_previous_state(site, "big.gz")
+    assert str(caught.value).startswith(f"the build state at {site}big.gz is larger than 100 bytes;")
+    assert fetch_previous_state(site, "fits.gz") == b"x" * 100
+    assert fetch_previous_state(site, "gone.gz") is None
+    assert fetch_previous_state("https://unreachable.example/", "x.gz") is None  # responses: no answer
+
+    (tmp_path / "big.gz").write_bytes(b"x" * 101)
+    with pytest.raises(StateUnreadable, match="is larger than 100 bytes"):
+        fetch_previous_state(str(tmp_path), "big.gz")
+    assert fetch_previous_state(str(tmp_path), "absent.gz") is None
