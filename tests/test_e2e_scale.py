@@ -934,10 +934,11 @@ def test_the_state_names_each_published_commit_once(reference: Reference) -> Non
     state = json.loads(gzip.decompress(reference.files[STATE]))
     assert state["format"] == 2
     assert len(state["repos"]) == N_REPOS
-    assert len(state["commits"]) == len(set(state["commits"])) == N_REPOS * N_TAGS
+    shas = [state["commits"][i : i + 40] for i in range(0, len(state["commits"]), 40)]
+    assert len(shas) == len(set(shas)) == N_REPOS * N_TAGS
     assert len(state["meta"]) == N_REPOS * N_TAGS
     assert sum(len(v) for v in state["published"].values()) == N_REPOS * N_TAGS
     # Every SHA once: positions elsewhere, and no URL that follows from the name.
     text = gzip.decompress(reference.files[STATE]).decode()
-    assert all(text.count(sha) == 1 for sha in state["commits"])
+    assert all(text.count(sha) == 1 for sha in shas)
     assert "pkg-0001.git" not in text
