@@ -35,7 +35,7 @@ from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeTag, fake_sha, sy
 
 TOKEN = "ghs_benchmarktoken"
 ORG = "synthetic"
-STATE = "indexgen-state.json"
+STATE = "indexgen-state.json.gz"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from .rules import ProjectLayout, repository_exclusion
 from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
 from .versions import parse_tag_version
-from .write import STATE_FILE, recover_interrupted_swap, stage_file, write_site
+from .write import LEGACY_STATE_FILE, STATE_FILE, recover_interrupted_swap, stage_file, write_site
 
 log = logging.getLogger("indexgen")
 
@@ -46,23 +46,24 @@ class BuildOutcome:
 def read_previous_state(settings: Settings) -> BuildState:
     """The state of the previous build: the newest (highest generation) of the one in the output
     directory, where a build or the Actions cache left it, and the one at `--previous` (a directory or
-    the deployed site's URL, which a CDN may serve stale). Missing or unreadable: a cold build."""
-    sources: list[tuple[str, Callable[[], bytes | None]]] = [
-        (str(settings.output), lambda: _read_bytes(settings.output / STATE_FILE))
-    ]
+    the deployed site's URL, which a CDN may serve stale). At each place the compact state is looked
+    for first, then the format-1 file of older versions (read once, to migrate).
+
+    Missing: a cold build. Present but corrupt, foreign or too large: StateUnreadable, an error."""
+    locations = [str(settings.output)]
     if settings.previous:
-        previous = settings.previous
-        sources.append((previous, lambda: fetch_previous_state(previous, STATE_FILE)))
+        locations.append(settings.previous)
     newest: BuildState | None = None
-    for where, read in sources:
-        raw = read()
-        if raw is None:
-            continue
-        state = parse_state(raw)
-        if state is None:
-            log.warning("the build state in %s is unreadable: ignoring it", where)
-        elif newest is None or state.generation > newest.generation:
-            newest = state
+    for location in locations:
+        for name in (STATE_FILE, LEGACY_STATE_FILE):
+            raw = fetch_previous_state(location, name)
+            if raw is None:
+                continue
+            where = f"at {location.rstrip('/')}/{name}"
+            state = parse_state(raw, where)
+            if newest is None or state.generation > newest.generation:
+                newest = state
+            break
     if newest is not None:
         return newest
     if settings.previous:
@@ -72,13 +73,6 @@ def read_previous_state(settings: Settings) -> BuildState:
             settings.previous,
         )
     return BuildState()
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def make_scanner(settings: Settings, token: Token | None) -> Scanner:
@@ -246,8 +240,10 @@ def plan_build(
     )
     # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
     generation = previous.generation + (1 if changes.pages_changed else 0)
+    # A `--repo` build carries over what it did not rescan (the unnamed repositories' commits).
+    carry = previous if settings.repos else None
     state = dump_state(
-        scan.repos, metadata, published, generation=generation, digest=digest, trees=scan.trees
+        scan.repos, metadata, published, generation=generation, digest=digest, trees=scan.trees, carry=carry
     )
     return BuildPlan(
         previous,

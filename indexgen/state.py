@@ -1,8 +1,19 @@
 """The build state stored inside the site: what the last build saw, so the next one reads less.
 
-`indexgen-state.json` holds, per repository, its snapshot and tags → commit, and per commit SHA the
-parsed metadata or the reason it made no release. A commit's content never changes, so its entry
-never goes stale. A missing, unreadable or foreign state is simply no state: a cold build.
+`indexgen-state.json.gz` holds, per repository that holds a Python project, its snapshot and tags →
+commit, per commit the parsed metadata or the reason it made no release, and, for every other
+repository, one unnamed entry: the commits of its tags, grouped by the reason they made no release.
+A commit's content never changes, so its entry never goes stale.
+
+Format 2 (this module writes it) stores each fact once: every commit SHA a named repository's tag or a
+published version points to is listed once in `commits`, and tags, metadata and published versions
+refer to it by its position; URLs that follow from a repository's name are left out and derived on
+load. The JSON is gzip-compressed with fixed header fields (no timestamp, no file name), so the same
+state always gives the same bytes. Format 1 (`indexgen-state.json`, plain JSON) is still read, once, to
+migrate.
+
+A state that is corrupt, of a format this version does not know, or too large is an error
+(`StateUnreadable`): starting cold instead would silently disarm the shrink and moved-tag checks.
 
 It also holds the digest of the pages the build published and a generation number that grows by one
 each time those pages change: of several copies of the state (the Actions cache, a Pages copy that the
@@ -14,90 +25,208 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping, Sequence
+import struct
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import IndexgenError
 from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
 from .monorepo import KnownTree
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 METADATA_READER = 2
 """Which generation of the metadata readers made the cached per-commit results. A state from an older
 generation keeps its repositories and published versions, but its commits are read again once: the
 readers now resolve what the older ones skipped or took unchecked (computed and file-read versions)."""
+MAX_STATE_BYTES = 256 * 1024 * 1024
+"""The largest state read, compressed or not (a 10,000-repository organisation's is a few MB)."""
 _COMMIT = re.compile(r"[0-9a-f]{40}")
+_HEX = re.compile(r"[0-9a-f]*")
+_KEY = re.compile(r"[0-9a-f]{40}(:.+)?")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_GZIP_MAGIC = b"\x1f\x8b"
+_DEFAULT_WEB = "https://github.com"
+
+
+def limit_text() -> str:
+    """MAX_STATE_BYTES for a message: "256 MiB"."""
+    if MAX_STATE_BYTES % (1 << 20) == 0:
+        return f"{MAX_STATE_BYTES >> 20} MiB"
+    return f"{MAX_STATE_BYTES} bytes"
+
+
+@dataclass
+class StateUnreadable(IndexgenError):
+    """A previous build state that exists but cannot be used: corrupt, foreign or too large."""
+
+    where: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f" {self.where}" if self.where else ""
+        return (
+            f"the build state{where} {self.problem}; a build without it would skip the shrink and "
+            "moved-tag checks: remove or replace it to build from scratch"
+        )
 
 
 @dataclass(frozen=True)
 class BuildState:
     repos: Mapping[str, RepoSnapshot] = field(default_factory=dict)  # full name → snapshot with tags
-    commits: Mapping[str, MetadataResult] = field(default_factory=dict)  # commit SHA → metadata result
+    # Metadata key (commit SHA, or `<sha>:<dir>` below the root) → metadata result.
+    commits: Mapping[str, MetadataResult] = field(default_factory=dict)
     published: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # project → version → commit
     generation: int = 0  # grows by one whenever the published pages change
     digest: str = ""  # sha256 of the published pages (everything but the state), "" when unknown
     # Full name → the default-branch tree the last build read and the projects found in it; absent
     # from states written before monorepo discovery (those repositories' trees are read once).
     trees: Mapping[str, KnownTree] = field(default_factory=dict)
+    # The repositories that hold no Python project, unnamed: per repository, the metadata keys of its
+    # tags' commits (all of them in `commits`, each a MetadataProblem).
+    unlisted: tuple[tuple[str, ...], ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.repos and not self.commits
 
 
-def _metadata_to_json(result: MetadataResult) -> dict[str, Any]:
-    if isinstance(result, MetadataProblem):
-        return {"skip": result.reason}
-    data: dict[str, Any] = {
-        "name": result.name,
-        "version": result.version,
-        "requires_python": result.requires_python,
-    }
-    # Absent rather than empty: most commits have neither, and the state is read on every build.
-    if result.summary is not None:
-        data["summary"] = result.summary
-    if result.dependencies:
-        data["dependencies"] = list(result.dependencies)
+# -- gzip with fixed header fields ------------------------------------------------------------------
+
+
+def _gzip(data: bytes) -> bytes:
+    """RFC 1952 by hand: mtime 0, no file name, OS "unknown", so the bytes depend on `data` only
+    (and on zlib's deflate, which is stable for a given zlib)."""
+    # Z_FILTERED: hex SHAs are most of the state, and short matches inside random hex cost more than
+    # the literals they replace (11 % smaller than the default strategy, for the same CPU).
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS, 9, zlib.Z_FILTERED)
+    body = compressor.compress(data) + compressor.flush()
+    header = b"\x1f\x8b\x08\x00" + struct.pack("<I", 0) + b"\x00\xff"
+    return header + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+
+
+def _gunzip(raw: bytes, where: str) -> bytes:
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = decompressor.decompress(raw, MAX_STATE_BYTES + 1)
+    except zlib.error as exc:
+        raise StateUnreadable(where, f"is corrupt (gzip: {exc})") from None
+    if len(data) > MAX_STATE_BYTES:
+        raise StateUnreadable(where, f"is larger than {limit_text()} uncompressed")
+    if not decompressor.eof:
+        raise StateUnreadable(where, "is corrupt (truncated gzip data)")
     return data
 
 
-def _metadata_from_json(data: Mapping[str, Any]) -> MetadataResult:
-    if "skip" in data:
-        return MetadataProblem(str(data["skip"]))
-    version, requires, summary = data.get("version"), data.get("requires_python"), data.get("summary")
+# -- metadata -------------------------------------------------------------------------------------
+
+
+def _record_json(
+    name: str, requires_python: str | None, summary: str | None, dependencies: tuple[str, ...]
+) -> dict[str, Any]:
+    """Everything but the version: the part most tags of a repository share, stored once."""
+    # Short keys, and absent rather than empty: the state is read on every build.
+    data: dict[str, Any] = {"n": name}
+    if requires_python is not None:
+        data["r"] = requires_python
+    if summary is not None:
+        data["s"] = summary
+    if dependencies:
+        data["d"] = list(dependencies)
+    return data
+
+
+def _record_from_json(data: Mapping[str, Any]) -> ProjectMetadata:
+    requires, summary = data.get("r"), data.get("s")
     return ProjectMetadata(
-        name=str(data["name"]),
-        version=None if version is None else str(version),
-        requires_python=None if requires is None else str(requires),
-        summary=None if summary is None else str(summary),
-        dependencies=tuple(str(d) for d in data.get("dependencies", ())),
+        name=_str(data["n"]),
+        version=None,
+        requires_python=None if requires is None else _str(requires),
+        summary=None if summary is None else _str(summary),
+        dependencies=tuple(_str(d) for d in data.get("d", ())),
     )
 
 
-def _repo_to_json(repo: RepoSnapshot) -> dict[str, Any]:
-    data = {f.name: getattr(repo, f.name) for f in dataclasses.fields(RepoSnapshot)}
-    data["tags"] = {t.name: t.commit for t in repo.tags}
-    # Beside `tags`, not inside it, so a state written before dates existed still loads as it is.
-    dates = {t.name: t.date for t in repo.tags if t.date}
-    if dates:
-        data["tag_dates"] = dates
-    data["topics"] = list(repo.topics)
-    del data["tree_oid"]  # kept in the `trees` block, only for repositories whose tree was read
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+# -- repositories ---------------------------------------------------------------------------------
+
+# `tree_oid` is the listing's, given afresh on every build; the trees read are in the `trees` block.
+_REPO_FIELDS = tuple(
+    f for f in dataclasses.fields(RepoSnapshot) if f.name not in ("full_name", "tags", "tree_oid")
+)
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return dataclasses.MISSING
+
+
+def _derived(full_name: str, web: str) -> dict[str, str]:
+    """The URLs GitHub gives every repository, from its name and the host's web address."""
+    host = web.split("://", 1)[-1]
+    return {
+        "html_url": f"{web}/{full_name}",
+        "clone_url": f"{web}/{full_name}.git",
+        "ssh_url": f"git@{host}:{full_name}.git",
+    }
+
+
+def _web_of(repos: Iterable[RepoSnapshot]) -> str:
+    """The web address the repositories' `html_url`s share (github.com when there are none)."""
+    for repo in repos:
+        suffix = "/" + repo.full_name
+        if repo.html_url.endswith(suffix):
+            return repo.html_url[: -len(suffix)]
+    return _DEFAULT_WEB
+
+
+def _repo_to_json(repo: RepoSnapshot, web: str) -> dict[str, Any]:
+    """Every field but the tags and those equal to their default or to what follows from the name:
+    a field added to RepoSnapshot later is stored (and loaded) without touching this module, if JSON
+    can hold it."""
+    derived = _derived(repo.full_name, web)
+    data: dict[str, Any] = {}
+    for f in _REPO_FIELDS:
+        value = getattr(repo, f.name)
+        if value == derived.get(f.name, _default(f)):
+            continue
+        data[f.name] = list(value) if isinstance(value, tuple) else value
     return data
 
 
-def _repo_from_json(data: Mapping[str, Any]) -> RepoSnapshot:
-    fields = {f.name for f in dataclasses.fields(RepoSnapshot)} - {"tags"}
-    values = {k: v for k, v in data.items() if k in fields}
-    values["topics"] = tuple(str(t) for t in data.get("topics", ()))
-    dates = dict(data.get("tag_dates", {}))
-    tags = tuple(
-        TagRef(str(name), str(commit), str(dates.get(name, "")))
-        for name, commit in sorted(dict(data.get("tags", {})).items())
-    )
-    values["topics"] = tuple(str(t) for t in values.get("topics", ()))
-    return RepoSnapshot(**values, tags=tags)
+def _repo_from_json(full_name: str, data: Mapping[str, Any], web: str) -> dict[str, Any]:
+    derived = _derived(full_name, web)
+    values: dict[str, Any] = {}
+    for f in _REPO_FIELDS:
+        if f.name in data:
+            value = data[f.name]
+            values[f.name] = tuple(value) if isinstance(value, list) else value
+        elif f.name in derived:
+            values[f.name] = derived[f.name]
+    return values
+
+
+def _split_shas(text: str) -> list[str]:
+    if len(text) % 40 or not _HEX.fullmatch(text):
+        raise ValueError("a commit list is not 40-hex SHAs end to end")
+    return [text[i : i + 40] for i in range(0, len(text), 40)]
+
+
+# -- dump -----------------------------------------------------------------------------------------
+
+
+def _sha(key: str) -> str:
+    return key[:40]  # a metadata key is a SHA, or `<sha>:<directory>`
 
 
 def dump_state(
@@ -108,66 +237,311 @@ def dump_state(
     generation: int = 0,
     digest: str = "",
     trees: Mapping[str, KnownTree] | None = None,
+    carry: BuildState | None = None,
 ) -> bytes:
-    """The state as deterministic JSON bytes (sorted keys, no timestamps).
+    """The state as deterministic gzip-compressed JSON (sorted keys, no timestamps).
 
     The state is published with the site, so it names only repositories that hold a Python project
-    at some tag (whose names the index shows anyway): the organisation's other private repositories
-    stay unnamed, known only by the commit SHAs of their tags.
+    at some tag (whose names the index shows anyway): the organisation's other repositories stay
+    unnamed, one entry each holding the commit SHAs of their tags and why those made no release.
+
+    `repos` are the repositories this build knows; a full build drops whatever no current tag or
+    published version needs, so the state never grows without bound. A `--repo` build passes the
+    previous state as `carry`: the unnamed repositories' commits it did not rescan (and the trees
+    it did not read again) are kept as they were.
+
+    Layout: `commits` is every SHA a named repository's tag or a published version points to, end
+    to end, in order of first use (repositories by name, their tags by name, then the published
+    commits no tag points to). A tag takes the next SHA unless it gives the position of an earlier
+    one, so positions cost nothing in the common case; `meta` runs parallel to `commits`.
     """
-    # A project below the root has its metadata under `<sha>:<directory>` (monorepo.metadata_key).
-    python = {k.split(":", 1)[0] for k, m in commits.items() if isinstance(m, ProjectMetadata)}
-    repo_list = sorted(
-        (r for r in repos if any(t.commit in python for t in r.tags)),
-        key=lambda r: r.full_name,
-    )
-    # Commits a tag points to, and commits still published for a version whose tag has moved.
-    used = {t.commit for r in repos for t in r.tags} | {c for v in published.values() for c in v.values()}
-    data = {
+    by_commit: dict[str, list[str]] = {}
+    for key in commits:
+        by_commit.setdefault(_sha(key), []).append(key)
+
+    def holds_project(repo: RepoSnapshot) -> bool:
+        return any(
+            isinstance(commits[key], ProjectMetadata)
+            for t in repo.tags
+            for key in by_commit.get(t.commit, ())
+        )
+
+    listed = sorted((r for r in repos if holds_project(r)), key=lambda r: r.full_name)
+    listed_names = {r.full_name for r in listed}
+    web = _web_of(listed)
+    table: list[str] = []
+    position: dict[str, int] = {}
+    repo_data: dict[str, Any] = {}
+    for repo in listed:
+        entries: list[Any] = []
+        for tag in sorted(repo.tags, key=lambda t: t.name):
+            if tag.commit in position:
+                entries.append([tag.name, tag.date, position[tag.commit]])
+                continue
+            position[tag.commit] = len(table)
+            table.append(tag.commit)
+            entries.append([tag.name, tag.date] if tag.date else tag.name)
+        repo_data[repo.full_name] = {**_repo_to_json(repo, web), "tags": entries}
+    for sha in sorted({c for v in published.values() for c in v.values()} - position.keys()):
+        position[sha] = len(table)
+        table.append(sha)
+
+    reasons: dict[str, int] = {}
+    records: dict[tuple[Any, ...], int] = {}
+
+    def encode(result: MetadataResult) -> Any:
+        if isinstance(result, MetadataProblem):
+            return reasons.setdefault(result.reason, len(reasons))
+        record = (result.name, result.requires_python, result.summary, result.dependencies)
+        number = records.setdefault(record, len(records))
+        return [number] if result.version is None else [number, result.version]
+
+    meta: list[Any] = []
+    sub: dict[str, Any] = {}
+    for i, sha in enumerate(table):
+        meta.append(None)
+        for key in by_commit.get(sha, ()):
+            if key == sha:
+                meta[i] = encode(commits[key])
+            else:
+                sub[f"{i}{key[40:]}"] = encode(commits[key])
+
+    # One entry per unnamed repository: reason → its commits. A commit already in the table, or in
+    # an entry before (a fork shares its parent's commits), is not stored again.
+    placed: set[str] = set()
+    groups: list[tuple[str, dict[int, list[str]]]] = []
+
+    def add_group(keys: Iterable[str]) -> None:
+        group: dict[int, list[str]] = {}
+        for key in sorted(keys):
+            result = commits.get(key)
+            if key in placed or _sha(key) in position or not isinstance(result, MetadataProblem):
+                continue
+            placed.add(key)
+            group.setdefault(reasons.setdefault(result.reason, len(reasons)), []).append(key)
+        if group:
+            groups.append((min(k for keys in group.values() for k in keys), group))
+
+    for repo in sorted(repos, key=lambda r: r.full_name):
+        if repo.full_name not in listed_names:
+            add_group(key for t in repo.tags for key in by_commit.get(t.commit, ()))
+    if carry is not None:
+        for keys in carry.unlisted:
+            add_group(keys)
+
+    # Numbers were given in order of first use; renumber by sorted content, so that the bytes do not
+    # depend on the order things were met in.
+    reason_list = sorted(reasons)
+    new_reason = {reasons[r]: i for i, r in enumerate(reason_list)}
+    record_list = sorted(records, key=lambda r: json.dumps(r))
+    new_record = {records[r]: i for i, r in enumerate(record_list)}
+
+    def renumber(value: Any) -> Any:
+        if value is None or type(value) is not int:
+            return value if value is None else [new_record[value[0]], *value[1:]]
+        return new_reason[value]
+
+    def group_json(group: Mapping[int, list[str]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for reason, keys in group.items():
+            roots = "".join(k for k in keys if len(k) == 40)
+            below = [k for k in keys if len(k) != 40]
+            out[str(new_reason[reason])] = [roots, *below] if below else roots
+        return out
+
+    data: dict[str, Any] = {
         "format": STATE_FORMAT,
         "reader": METADATA_READER,
-        "repos": {r.full_name: _repo_to_json(r) for r in repo_list},
-        # Only commits that some current tag points to: the state never grows without bound.
-        # A project below the root is kept under `<sha>:<directory>` (monorepo.metadata_key).
-        "commits": {
-            key: _metadata_to_json(commits[key]) for key in sorted(commits) if key.split(":", 1)[0] in used
-        },
-        "published": {name: dict(sorted(versions.items())) for name, versions in sorted(published.items())},
         "generation": generation,
         "digest": digest,
+        "web": web,
+        "commits": "".join(table),
+        "repos": repo_data,
+        "meta": [renumber(m) for m in meta],
+        "published": {
+            name: {v: position[c] for v, c in sorted(versions.items())}
+            for name, versions in sorted(published.items())
+        },
+        "reasons": reason_list,
+        # What projects' metadata says apart from the version, each distinct record once.
+        "projects": [_record_json(*r) for r in record_list],
+        "unlisted": [group_json(g) for _, g in sorted(groups, key=lambda g: g[0])],
     }
-    listed = {r.full_name for r in repo_list}
-    kept_trees = {name: t for name, t in (trees or {}).items() if name in listed}
-    if kept_trees:  # absent rather than empty: a state without monorepos reads as before
+    if sub:
+        data["sub"] = {k: renumber(v) for k, v in sub.items()}
+    all_trees = {**(carry.trees if carry is not None else {}), **(trees or {})}
+    kept_trees = {name: t for name, t in all_trees.items() if name in listed_names}
+    if kept_trees:
         data["trees"] = {
             name: {"oid": t.oid, "projects": list(t.projects)} for name, t in sorted(kept_trees.items())
         }
-    return (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return _gzip(text.encode("utf-8"))
 
 
-def parse_state(raw: bytes | str) -> BuildState | None:
-    """The state in `raw`, or None when it is not a state this version understands."""
+# -- load -----------------------------------------------------------------------------------------
+
+
+def parse_state(raw: bytes | str, where: str = "") -> BuildState:
+    """The state in `raw` (format 2 gzip-compressed, or format 1 JSON).
+
+    Raises StateUnreadable, naming `where`, when it is too large, corrupt or of another format."""
+    blob = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if len(blob) > MAX_STATE_BYTES:
+        raise StateUnreadable(where, f"is larger than {limit_text()}")
+    if blob.startswith(_GZIP_MAGIC):
+        blob = _gunzip(blob, where)
     try:
-        data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-            return None
-        repos = {name: _repo_from_json(r) for name, r in data.get("repos", {}).items()}
-        commits = {sha: _metadata_from_json(m) for sha, m in data.get("commits", {}).items()}
-        if data.get("reader") != METADATA_READER:
-            commits = {}
-        published = {
-            str(name): {str(v): str(c) for v, c in versions.items() if _COMMIT.fullmatch(str(c))}
-            for name, versions in data.get("published", {}).items()
-        }
-        generation = data.get("generation", 0)
-        digest = data.get("digest", "")
-        if type(generation) is not int or generation < 0 or not isinstance(digest, str):
-            return None
-        trees = {
-            str(name): KnownTree(str(t["oid"]), tuple(str(p) for p in t["projects"]))
-            for name, t in data.get("trees", {}).items()
-        }
-        digest = digest if _DIGEST.fullmatch(digest) else ""
-        return BuildState(repos, commits, published, generation, digest, trees)
-    except (ValueError, TypeError, KeyError, AttributeError):
+        data = json.loads(blob)
+    except ValueError:
+        raise StateUnreadable(where, "is corrupt (not gzip-compressed JSON)") from None
+    if not isinstance(data, dict) or "format" not in data:
+        raise StateUnreadable(where, "is not an indexgen build state")
+    version = data["format"]
+    if version not in READABLE_FORMATS or type(version) is not int:
+        raise StateUnreadable(
+            where, f"has format {json.dumps(version)}, which this indexgen cannot read: upgrade indexgen"
+        )
+    try:
+        state = _parse_v2(data) if version == 2 else _parse_v1(data)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise StateUnreadable(where, f"is corrupt ({type(exc).__name__}: {exc})") from None
+    if state is None:
+        raise StateUnreadable(where, "is corrupt (bad generation or digest)")
+    return state
+
+
+def _header(data: Mapping[str, Any]) -> tuple[int, str] | None:
+    generation = data.get("generation", 0)
+    digest = data.get("digest", "")
+    if type(generation) is not int or generation < 0 or not isinstance(digest, str):
         return None
+    return generation, digest if _DIGEST.fullmatch(digest) else ""
+
+
+def _trees(data: Mapping[str, Any]) -> dict[str, KnownTree]:
+    return {
+        _str(name): KnownTree(_str(t["oid"]), tuple(_str(p) for p in t["projects"]))
+        for name, t in data.get("trees", {}).items()
+    }
+
+
+def _position(value: Any, table: Sequence[str]) -> str:
+    if type(value) is not int or not 0 <= value < len(table):
+        raise ValueError(f"no commit at position {value!r}")
+    return table[value]
+
+
+def _parse_v2(data: Mapping[str, Any]) -> BuildState | None:
+    header = _header(data)
+    if header is None:
+        return None
+    table = _split_shas(_str(data["commits"]))
+    web, reasons = _str(data["web"]), [_str(r) for r in data["reasons"]]
+    records = [_record_from_json(r) for r in data["projects"]]
+    repos = {}
+    used = 0
+    for name, entry in data["repos"].items():
+        tags = []
+        for tag in entry["tags"]:
+            if isinstance(tag, str):
+                tag = [tag, ""]
+            if len(tag) == 3:
+                commit = _position(tag[2], table)
+            else:
+                commit = _position(used, table)
+                used += 1
+            tags.append(TagRef(_str(tag[0]), commit, _str(tag[1])))
+        values = _repo_from_json(_str(name), entry, web)
+        repos[name] = RepoSnapshot(name, **values, tags=tuple(tags))
+
+    commits: dict[str, MetadataResult] = {}
+    meta = data["meta"]
+    if len(meta) != len(table):
+        raise ValueError("meta and commits differ in length")
+    problems = [MetadataProblem(r) for r in reasons]
+
+    def decode(value: Any) -> MetadataResult:
+        if type(value) is int:
+            return problems[value]
+        if not isinstance(value, list) or len(value) not in (1, 2) or type(value[0]) is not int:
+            raise ValueError("bad metadata entry")
+        record = records[value[0]]
+        if len(value) == 1:
+            return record
+        return ProjectMetadata(
+            record.name, _str(value[1]), record.requires_python, record.summary, record.dependencies
+        )
+
+    for sha, value in zip(table, meta, strict=True):
+        if value is not None:
+            commits[sha] = decode(value)
+    for ref, value in data.get("sub", {}).items():
+        number, colon, directory = _str(ref).partition(":")
+        if not colon or not directory:
+            raise ValueError("bad subdirectory key")
+        commits[f"{_position(int(number), table)}:{directory}"] = decode(value)
+    unlisted = []
+    for group in data["unlisted"]:
+        keys = []
+        for reason, members in group.items():
+            problem = MetadataProblem(reasons[int(reason)])
+            roots, below = (members, []) if isinstance(members, str) else (members[0], members[1:])
+            for key in [*_split_shas(_str(roots)), *below]:
+                if not _KEY.fullmatch(_str(key)):
+                    raise ValueError("an unnamed repository's commit is not a 40-hex SHA")
+                commits[key] = problem
+                keys.append(key)
+        unlisted.append(tuple(sorted(keys)))
+    if data.get("reader") != METADATA_READER:
+        commits, unlisted = {}, []
+    published = {
+        _str(name): {_str(v): _position(c, table) for v, c in versions.items()}
+        for name, versions in data["published"].items()
+    }
+    return BuildState(repos, commits, published, *header, _trees(data), tuple(unlisted))
+
+
+def _parse_v1(data: Mapping[str, Any]) -> BuildState | None:
+    """Format 1: plain JSON, URLs and every SHA spelt out, one skip per commit of an unnamed
+    repository. Those commits become one unnamed entry, so a `--repo` build still carries them."""
+    header = _header(data)
+    if header is None:
+        return None
+    repos = {}
+    for name, r in data.get("repos", {}).items():
+        fields = {f.name for f in dataclasses.fields(RepoSnapshot)} - {"tags"}
+        values = {k: v for k, v in r.items() if k in fields}
+        values["topics"] = tuple(_str(t) for t in r.get("topics", ()))
+        dates = dict(r.get("tag_dates", {}))
+        tags = tuple(
+            TagRef(_str(tag), _str(commit), _str(dates.get(tag, "")))
+            for tag, commit in sorted(dict(r.get("tags", {})).items())
+        )
+        repos[_str(name)] = RepoSnapshot(**values, tags=tags)
+    commits: dict[str, MetadataResult] = {}
+    for key, m in data.get("commits", {}).items():
+        if "skip" in m:
+            commits[_str(key)] = MetadataProblem(_str(m["skip"]))
+        else:
+            version, requires, summary = m.get("version"), m.get("requires_python"), m.get("summary")
+            commits[_str(key)] = ProjectMetadata(
+                name=_str(m["name"]),
+                version=None if version is None else _str(version),
+                requires_python=None if requires is None else _str(requires),
+                summary=None if summary is None else _str(summary),
+                dependencies=tuple(_str(d) for d in m.get("dependencies", ())),
+            )
+    if data.get("reader") != METADATA_READER:
+        commits = {}
+    published = {
+        _str(name): {_str(v): _str(c) for v, c in versions.items() if _COMMIT.fullmatch(str(c))}
+        for name, versions in data.get("published", {}).items()
+    }
+    named = {t.commit for r in repos.values() for t in r.tags} | {
+        c for v in published.values() for c in v.values()
+    }
+    orphans = tuple(
+        sorted(k for k, m in commits.items() if isinstance(m, MetadataProblem) and _sha(k) not in named)
+    )
+    return BuildState(repos, commits, published, *header, _trees(data), (orphans,) if orphans else ())

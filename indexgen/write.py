@@ -23,7 +23,9 @@ from pathlib import Path
 
 from .errors import IndexgenError, OutputError
 
-STATE_FILE = "indexgen-state.json"
+STATE_FILE = "indexgen-state.json.gz"
+# Where builds before the compact state (format 1) kept it: read once to migrate, never written.
+LEGACY_STATE_FILE = "indexgen-state.json"
 _TEMP_PREFIX = ".indexgen-"
 _DEFERRED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -50,7 +52,11 @@ def looks_like_site(path: Path) -> bool:
     if not path.is_dir():
         return False
     entries = [p for p in path.iterdir() if not p.name.startswith(".")]
-    return not entries or (path / "simple").is_dir() or (path / STATE_FILE).is_file()
+    return (
+        not entries
+        or (path / "simple").is_dir()
+        or any((path / name).is_file() for name in (STATE_FILE, LEGACY_STATE_FILE))
+    )
 
 
 @contextlib.contextmanager

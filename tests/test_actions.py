@@ -3,6 +3,8 @@ builds, the state's generation and which copy of the state a build starts from."
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from indexgen.commands import read_previous_state
 from indexgen.errors import ConfigError, register_secret
 from indexgen.models import Index, MovedTag, Project, Release, Skip
 from indexgen.settings import Settings, settings_from
-from indexgen.state import dump_state, parse_state
+from indexgen.state import StateUnreadable, dump_state, parse_state
 from indexgen.write import STATE_FILE
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
@@ -148,8 +150,10 @@ def test_state_generation_and_digest_round_trip() -> None:
     assert state is not None and (state.generation, state.digest) == (7, "d" * 64)
     old = parse_state(b'{"format": 1, "repos": {}, "commits": {}, "published": {}}')
     assert old is not None and (old.generation, old.digest) == (0, "")
-    assert parse_state(raw.replace(b'"generation":7', b'"generation":-1')) is None
-    assert parse_state(raw.replace(b'"generation":7', b'"generation":true')) is None
+    data = json.loads(gzip.decompress(raw))
+    for generation in (-1, True):
+        with pytest.raises(StateUnreadable, match="is corrupt"):
+            parse_state(json.dumps({**data, "generation": generation}))
 
 
 def _state_dir(root: Path, generation: int, version: str) -> Path:

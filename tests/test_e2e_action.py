@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from indexgen.state import parse_state
 from tests.e2e import cli
 from tests.e2e.cli import snapshot
 from tests.e2e.servers import serve_site
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "ghp_actionTestTokenNeverInAnyOutput00000"
-STATE = "indexgen-state.json"
+STATE = "indexgen-state.json.gz"
 OUTPUTS = {"site", "projects", "releases", "changed", "report"}
 HOSTILE = "::error::INJECTED"
 
@@ -219,8 +220,8 @@ def deploy(site: Path, pages: Path) -> None:
 
 
 def releases(site: Path) -> dict[str, list[str]]:
-    data = json.loads((site / STATE).read_text())
-    return {name: sorted(versions) for name, versions in data["published"].items()}
+    published = parse_state((site / STATE).read_bytes()).published
+    return {name: sorted(versions) for name, versions in published.items()}
 
 
 def assert_no_injected_commands(run: ActionRun) -> None:

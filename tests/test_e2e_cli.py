@@ -28,7 +28,7 @@ SITE_FILES = {
     "p/acme-core/index.html",
     "p/acme-utils/index.html",
     "p/zeta-utils/index.html",
-    "indexgen-state.json",
+    "indexgen-state.json.gz",
     "simple/index.html",
     "simple/acme-core/index.html",
     "simple/acme-utils/index.html",

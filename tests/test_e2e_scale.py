@@ -1,6 +1,6 @@
 """End to end at scale: the real `indexgen build` in a subprocess against the fake GitHub serving
 synthetic organisations. What a build costs in requests (DESIGN.md §4), what a rebuild changes (§5),
-the build state (`indexgen-state.json`, `--previous`, `--repo`), scanner parity, rate limits, progress.
+the build state (`indexgen-state.json.gz`, `--previous`, `--repo`), scanner parity, rate limits, progress.
 
 One cold build of the 250-repository organisation is shared by the module (`reference`); a test that
 changes the organisation gets a fresh fake GitHub with the same organisation and a copy of that site
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
 import io
 import json
 import math
@@ -45,7 +46,7 @@ TOKEN = "scale-token"
 LOGIN = "scale-bot"
 ORG = "big"
 N_REPOS, N_TAGS = 250, 3  # three pages of repositories, two queries of commit files
-STATE = "indexgen-state.json"
+STATE = "indexgen-state.json.gz"
 SUMMARY = re.compile(
     r"indexgen: (?P<projects>\d+) projects, (?P<releases>\d+) releases, (?P<skipped_tags>\d+) skipped tags, "
     r"(?P<skipped_repos>\d+) skipped repositories; (?P<rest>\d+) REST requests(?: \((?P<rest_left>\d+) left\))?"
@@ -367,7 +368,7 @@ def test_a_deleted_repository_needs_allow_shrink(built: World, reference: Refere
     ]
     assert not (built.site / "simple" / "pkg-0010").exists()
     assert b'"pkg-0010/"' not in after["simple/index.html"]
-    assert b"pkg-0010" not in after[STATE]
+    assert b"pkg-0010" not in gzip.decompress(after[STATE])
 
 
 # -- 3. --repo ----------------------------------------------------------------------------------------
@@ -424,23 +425,46 @@ def test_previous_directory_makes_a_build_warm(reference: Reference, tmp_path: P
     assert_same_site(snapshot(tmp_path / "fresh"), reference.files)
 
 
-@pytest.mark.parametrize(
-    "state",
-    [None, b"{not json", b"\xff\xfe\x00garbage", b'{"format": 1, "repos": {"big/pkg-0001": {"tags": 5}}}'],
-    ids=["404", "not-json", "not-utf8", "wrong-shape"],
-)
-def test_an_unusable_previous_url_means_a_cold_build(
-    reference: Reference, tmp_path: Path, state: bytes | None
+def test_an_absent_previous_state_means_a_cold_build_with_a_warning(
+    reference: Reference, tmp_path: Path
 ) -> None:
     served = tmp_path / "served"
     served.mkdir()
-    if state is not None:
-        (served / STATE).write_bytes(state)
-    with serve_site(served) as site:
+    with serve_site(served) as site:  # 404 for both file names
         run = reference.world.build("--previous", site.url, output=tmp_path / "fresh")
+        assert {f"/{STATE}", "/indexgen-state.json"} <= set(site.paths)
     assert_ok(run)
+    assert f"warning: no previous build state at {site.url}: reading every tag's metadata" in run.stderr
     assert reference.world.cost == (COLD, 0)
     assert_same_site(snapshot(tmp_path / "fresh"), reference.files)
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "problem"),
+    [
+        (STATE, b"{not json", "is corrupt (not gzip-compressed JSON)"),
+        (STATE, b"\x1f\x8b\x08\x00garbage", "is corrupt ("),
+        ("indexgen-state.json", b"\xff\xfe\x00garbage", "is corrupt (not gzip-compressed JSON)"),
+        ("indexgen-state.json", b'{"format": 1, "repos": {"big/pkg-0001": {"tags": 5}}}', "is corrupt ("),
+        (STATE, b'{"format": 3}', "has format 3, which this indexgen cannot read: upgrade indexgen"),
+    ],
+    ids=["not-json", "not-gzip", "not-utf8", "wrong-shape", "newer-format"],
+)
+def test_an_unusable_previous_state_fails_the_build_with_one_line(
+    reference: Reference, tmp_path: Path, name: str, state: bytes, problem: str
+) -> None:
+    """Present but unusable is not absent: building cold would disarm the shrink and moved-tag checks
+    without anyone noticing, and the same bytes would be served again next hour."""
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / name).write_bytes(state)
+    with serve_site(served) as site:
+        run = reference.world.build("--previous", site.url, output=tmp_path / "fresh")
+    [line] = assert_clean_failure(run, 1)
+    assert line.startswith(f"error: the build state at {site.url.rstrip('/')}/{name} {problem}"), line
+    assert line.endswith("remove or replace it to build from scratch")
+    assert reference.world.cost == (0, 0)  # nothing scanned
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_an_unreachable_previous_url_means_a_cold_build(reference: Reference, tmp_path: Path) -> None:
@@ -453,11 +477,32 @@ def test_an_unreachable_previous_url_means_a_cold_build(reference: Reference, tm
     assert_same_site(snapshot(tmp_path / "fresh"), reference.files)
 
 
-def test_a_corrupt_state_in_output_means_a_cold_build(built: World, reference: Reference) -> None:
-    (built.site / STATE).write_bytes(b'{"format": 1, "repos": {"big/pkg-0000": null}')
-    assert_ok(built.build())
-    assert built.cost == (COLD, 0)
-    assert_same_site(snapshot(built.site), reference.files)
+@pytest.mark.parametrize(
+    ("state", "problem"),
+    [
+        (b'{"format": 2, "repos": {"big/pkg-0000": null}', "is corrupt (not gzip-compressed JSON)"),
+        (None, "is larger than 256 MiB"),
+    ],
+    ids=["corrupt", "oversized"],
+)
+def test_an_unusable_state_in_output_fails_the_build_and_keeps_the_site(
+    built: World, reference: Reference, state: bytes | None, problem: str
+) -> None:
+    if state is None:  # a sparse file: 256 MiB and one byte, none of it on disk
+        with (built.site / STATE).open("wb") as handle:
+            handle.truncate(256 * 1024 * 1024 + 1)
+    else:
+        (built.site / STATE).write_bytes(state)
+    size = (built.site / STATE).stat().st_size
+    run = built.build()
+    assert assert_clean_failure(run, 1) == [
+        f"error: the build state at {built.site / STATE} {problem}; a build without it would skip the "
+        "shrink and moved-tag checks: remove or replace it to build from scratch"
+    ]
+    assert built.cost == (0, 0)
+    (built.site / STATE).unlink()  # after checking it was left alone
+    assert size == (state and len(state) or 256 * 1024 * 1024 + 1)
+    assert_same_site(snapshot(built.site), {k: v for k, v in reference.files.items() if k != STATE})
 
 
 # -- 5. the two scanners agree ------------------------------------------------------------------------
@@ -886,8 +931,14 @@ def test_progress_on_a_terminal_rewrites_one_live_line() -> None:
 
 
 def test_the_state_names_each_published_commit_once(reference: Reference) -> None:
-    state = json.loads(reference.files[STATE])
-    assert state["format"] == 1
+    state = json.loads(gzip.decompress(reference.files[STATE]))
+    assert state["format"] == 2
     assert len(state["repos"]) == N_REPOS
-    assert len(state["commits"]) == N_REPOS * N_TAGS
+    shas = [state["commits"][i : i + 40] for i in range(0, len(state["commits"]), 40)]
+    assert len(shas) == len(set(shas)) == N_REPOS * N_TAGS
+    assert len(state["meta"]) == N_REPOS * N_TAGS
     assert sum(len(v) for v in state["published"].values()) == N_REPOS * N_TAGS
+    # Every SHA once: positions elsewhere, and no URL that follows from the name.
+    text = gzip.decompress(reference.files[STATE]).decode()
+    assert all(text.count(sha) == 1 for sha in shas)
+    assert "pkg-0001.git" not in text

@@ -235,11 +235,14 @@ def test_layout_configured_projects_replace_discovery() -> None:
 
 
 def test_state_keeps_trees_and_directory_metadata_and_loads_old_states() -> None:
+    import gzip
     import json
 
     from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
     from indexgen.monorepo import KnownTree, metadata_key
     from indexgen.state import dump_state, parse_state
+
+    from .state_samples import dump_state_v1
 
     sha, gone = "a" * 40, "b" * 40
     mono = RepoSnapshot("acme/mono", "u", "h", "t", tags=(TagRef("core-v1.0", sha),))
@@ -255,9 +258,10 @@ def test_state_keeps_trees_and_directory_metadata_and_loads_old_states() -> None
     assert state is not None
     assert state.trees == {"acme/mono": KnownTree("c" * 40, ("libs/core",))}
     assert set(state.commits) == {sha, f"{sha}:libs/core"}
-    assert "acme/docs" not in raw.decode()
+    assert "acme/docs" not in gzip.decompress(raw).decode()
+    assert parse_state(dump_state_v1([mono, other], commits, {}, trees=trees)) == state  # format 1
 
-    old = json.loads(dump_state([mono], {sha: ProjectMetadata("x", None)}, {}))
+    old = json.loads(gzip.decompress(dump_state([mono], {sha: ProjectMetadata("x", None)}, {})))
     assert "trees" not in old  # no monorepo: the state reads as before
     loaded = parse_state(json.dumps(old))
     assert loaded is not None and loaded.trees == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 
 import pytest
@@ -12,7 +13,9 @@ from indexgen.errors import ConfigError
 from indexgen.github.auth import discover_token, graphql_url_for
 from indexgen.models import MetadataProblem, ProjectMetadata, RepoSnapshot, TagRef
 from indexgen.settings import settings_from
-from indexgen.state import dump_state, parse_state
+from indexgen.state import StateUnreadable, dump_state, parse_state
+
+from .state_samples import dump_state_v1
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 
@@ -44,7 +47,7 @@ def test_state_round_trips_and_names_only_python_repositories() -> None:
     assert state.repos["acme/utils"] == repos[0]
     assert state.commits == {A: commits[A], B: commits[B]}  # C: no tag, not published: dropped
     assert state.published == {"acme-utils": {"1.0": A}}
-    assert b"website" not in raw
+    assert b"website" not in gzip.decompress(raw)
     assert dump_state(repos, commits, {"acme-utils": {"1.0": A}}) == raw  # deterministic
 
 
@@ -60,18 +63,39 @@ def test_state_keeps_metadata_of_commits_still_published_after_a_tag_moved() -> 
 
 
 @pytest.mark.parametrize(
-    "raw",
+    ("raw", "problem"),
     [
-        b"",
-        b"not json",
-        b"[]",
-        json.dumps({"format": 99}).encode(),
-        json.dumps({"format": 1, "repos": {"x": {"bogus": 1}}}).encode(),
-        b"\xff\xfe",
+        (b"", "is corrupt (not gzip-compressed JSON)"),
+        (b"not json", "is corrupt (not gzip-compressed JSON)"),
+        (b"[]", "is not an indexgen build state"),
+        (json.dumps({"format": 99}).encode(), "has format 99, which this indexgen cannot read"),
+        (json.dumps({"format": "2"}).encode(), 'has format "2", which this indexgen cannot read'),
+        (json.dumps({"format": 1, "repos": {"x": {"bogus": 1}}}).encode(), "is corrupt (TypeError"),
+        (b"\xff\xfe", "is corrupt (not gzip-compressed JSON)"),
+        (gzip.compress(b"{}")[:-9], "is corrupt (truncated gzip data)"),
+        (b"\x1f\x8b\x08garbage", "is corrupt (gzip: "),
     ],
 )
-def test_unreadable_or_foreign_state_is_no_state(raw: bytes) -> None:
-    assert parse_state(raw) is None
+def test_a_corrupt_or_foreign_state_is_an_error_that_says_where(raw: bytes, problem: str) -> None:
+    with pytest.raises(StateUnreadable) as caught:
+        parse_state(raw, "at site/indexgen-state.json.gz")
+    assert str(caught.value).startswith(f"the build state at site/indexgen-state.json.gz {problem}")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_corrupt_format_2_state_is_an_error() -> None:
+    data = json.loads(
+        gzip.decompress(dump_state([snapshot("utils", ("v1.0", A))], {A: ProjectMetadata("u", None)}, {}))
+    )
+    for broken in (
+        {**data, "commits": ["not a sha"]},
+        {**data, "commits": []},  # a tag points past the end of the commit list
+        {**data, "meta": {"0": {"v": "1"}}},  # no name
+        {**data, "unlisted": [{"0": ["xyz"]}]},
+        {**data, "published": {"u": {"1.0": "0"}}},
+    ):
+        with pytest.raises(StateUnreadable, match="is corrupt"):
+            parse_state(gzip.compress(json.dumps(broken).encode()))
 
 
 def args(*argv: str):  # type: ignore[no-untyped-def]
@@ -174,7 +198,7 @@ def test_state_keeps_release_dates_and_topics_and_loads_a_state_without_them() -
     )
     assert state is not None and state.repos["acme/utils"] == repo
     # A state written before dates and topics existed: same repository, no dates, no topics.
-    old = json.loads(dump_state([repo], {A: ProjectMetadata("u", None)}, {}))
+    old = json.loads(dump_state_v1([repo], {A: ProjectMetadata("u", None)}, {}))
     for entry in old["repos"].values():
         del entry["tag_dates"], entry["topics"]
     loaded = parse_state(json.dumps(old).encode())

@@ -219,7 +219,9 @@ def test_publish_index_deploys_only_changes_and_each_job_has_minimal_permissions
     assert build["uses"] == f"{UPSTREAM}@v1"
     assert "github.event.client_payload.repository" in build["with"]["repositories"]
     restore, save = steps["Restore the last deployed build state"], jobs["deploy"]["steps"][-1]
-    assert restore["with"]["path"] == save["with"]["path"] == "site/indexgen-state.json"
+    assert restore["with"]["path"] == save["with"]["path"] == "site/indexgen-state.json.gz"
+    upload = steps["Keep the build state for the deploy job"]
+    assert upload["with"]["path"] == "site/indexgen-state.json.gz"
     assert save["uses"].startswith("actions/cache/save@")
 
 

@@ -34,7 +34,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("interrupted swap exits 0", WRITE, "    if received:\n        raise InterruptedAfterWrite",
            "    if False:\n        raise InterruptedAfterWrite", (SWAP,)),
     Mutant("any directory looks like a site", WRITE,
-           'return not entries or (path / "simple").is_dir() or (path / STATE_FILE).is_file()', "return True",
+           "    return (\n        not entries\n", "    return True or (\n        not entries\n",
            ((WRITER, "not_look_like_a_site"),)),
     Mutant("top-level dotfiles dropped", WRITE, 'if kept.name.startswith(".") and kept.is_file()',
            "if False", ((WRITER, "dotfiles"),)),
