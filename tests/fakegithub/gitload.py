@@ -284,21 +284,21 @@ def synthetic_org(
             clone_url_base=clone_url_base,
         )
         owner.repos[repo.name] = repo
+
+    def every(n: int, i: int) -> bool:
+        return bool(n) and i % n == n - 1
+
     for i in range(other_repos):
-
-        def every(n: int) -> bool:
-            return bool(n) and i % n == n - 1
-
         repo = synthetic_repo(
             owner.login,
             n_repos + i,
-            0 if every(empty_every) else other_tags,
+            0 if every(empty_every, i) else other_tags,
             # numbered from 0 in their own names, after the Python ones in creation order
             name_format=other_name_format.format(i=i).replace("{", "{{").replace("}", "}}"),
             clone_url_base=clone_url_base,
             python=False,
-            fork=every(fork_every),
-            archived=every(archived_every),
+            fork=every(fork_every, i),
+            archived=every(archived_every, i),
         )
         owner.repos[repo.name] = repo
     return owner
