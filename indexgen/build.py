@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from .metadata import NO_METADATA_FILES
 from .models import (
     Index,
     MetadataProblem,
@@ -97,6 +98,8 @@ def _candidates(
     rules = options.effective_rules.for_repository(repo.full_name)
     layout = options.layouts.get(repo.full_name.lower(), ())
     monorepo = bool(layout) and not is_single_root(layout)
+    if not monorepo and (no_project := _no_project_anywhere(repo, metadata)):
+        return found, [no_project]
     for tag in sorted(repo.tags, key=lambda t: t.name):
         if excluded := tag_exclusion(tag.name, rules):
             skipped.append(Skip(repo.full_name, tag.name, excluded))
@@ -127,6 +130,22 @@ def _candidates(
         name = canonicalize_name(meta.name)
         found.append(_Candidate(repo, tag, meta, version, name, str(version), url, subdirectory))
     return found, skipped
+
+
+NO_PROJECT_AT_ANY_TAG = "no Python project at any of its {n} tags (no pyproject.toml, setup.cfg or setup.py)"
+
+
+def _no_project_anywhere(repo: RepoSnapshot, metadata: Mapping[str, MetadataResult]) -> Skip | None:
+    """One skip for a repository in another language: every tag's commit was read and holds no
+    packaging file. Its tags, often thousands across an organisation, would otherwise each be a skip
+    saying the same. A repository with one unread or Python commit keeps its reasons per tag."""
+    if not repo.tags:
+        return None
+    for tag in repo.tags:
+        meta = metadata.get(tag.commit)
+        if not isinstance(meta, MetadataProblem) or meta.reason != NO_METADATA_FILES:
+            return None
+    return Skip(repo.full_name, None, NO_PROJECT_AT_ANY_TAG.format(n=len(repo.tags)))
 
 
 def _tag_version(tag: TagRef, rules: TagRules) -> Version | str:
