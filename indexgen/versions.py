@@ -235,10 +235,17 @@ def egg_fragment(name: str, version: Version) -> str:
     """
     if reason := _unpublishable(version):
         raise ValueError(f"version {version}: {reason}")
-    fragment = f"{_egg_name(name)}-{version}"
-    if not is_valid_egg_fragment(fragment):
+    text = str(version)
+    canonical = _egg_name(name)
+    fragment = f"{canonical}-{text}"
+    # Two valid fragments joined by `-` are a valid fragment (each starts and ends with a letter or
+    # digit): both parts are checked once each, the whole only when one of them is not valid alone.
+    if not (_valid_part(canonical) and _valid_part(text)) and not is_valid_egg_fragment(fragment):
         raise ValueError(f"egg fragment {quote_value(fragment)} would fail pip's check")
     return fragment
+
+
+_valid_part = functools.lru_cache(maxsize=1 << 16)(is_valid_egg_fragment)
 
 
 def _quote_path(path: str) -> str:

@@ -75,3 +75,13 @@ def test_a_tag_name_is_parsed_once_per_pattern_and_gives_the_same_answer() -> No
     assert str(first) == "3.1.4"
     assert parse_tag_version("v3.1.4", r"^v?(?P<version>.+)$") is first  # the cached Version itself
     assert parse_tag_version("v3.1.4", r"^(?P<version>.+)$") == "not a version"  # another pattern
+
+
+def test_equal_versions_of_different_spellings_keep_their_own_text() -> None:
+    """Version("1") == Version("1.0"): a cache keyed by Version would give one of them the other's text."""
+    index = build_index(
+        [repo("one", ("v1", A)), repo("two", ("v1.0", B))],
+        {A: ProjectMetadata("one", None), B: ProjectMetadata("two", None)},
+    )
+    links = {r.version: r.url.rsplit("#egg=", 1)[1] for p in index.projects for r in p.releases}
+    assert links == {"1": "one-1", "1.0": "two-1.0"}
