@@ -140,6 +140,7 @@ def _candidates(
 
 
 NO_PROJECT_AT_ANY_TAG = "no Python project at any of its {n} tags (no pyproject.toml, setup.cfg or setup.py)"
+NO_PROJECT_AT_ITS_TAG = "no Python project at its only tag (no pyproject.toml, setup.cfg or setup.py)"
 
 
 def _no_project_anywhere(repo: RepoSnapshot, metadata: Mapping[str, MetadataResult]) -> Skip | None:
@@ -152,7 +153,8 @@ def _no_project_anywhere(repo: RepoSnapshot, metadata: Mapping[str, MetadataResu
         meta = metadata.get(tag.commit)
         if not isinstance(meta, MetadataProblem) or meta.reason != NO_METADATA_FILES:
             return None
-    return Skip(repo.full_name, None, NO_PROJECT_AT_ANY_TAG.format(n=len(repo.tags)))
+    n = len(repo.tags)
+    return Skip(repo.full_name, None, NO_PROJECT_AT_ANY_TAG.format(n=n) if n > 1 else NO_PROJECT_AT_ITS_TAG)
 
 
 # Every release of a project repeats its name, and the same tag names recur across repositories.

@@ -59,6 +59,11 @@ def test_any_other_repository_keeps_a_reason_per_tag(
     assert set(tagged) <= skipped_tags | {r.tag for p in index.projects for r in p.releases}
 
 
+def test_a_repository_with_one_tag_says_so() -> None:
+    (skip,) = build_index([repo("site", ("v1.0", A))], {A: NOTHING}).skipped
+    assert (skip.tag, skip.reason) == (None, f"no Python project at its only tag ({NO_METADATA_FILES})")
+
+
 def test_a_repository_without_tags_is_no_skip_at_all() -> None:
     assert build_index([repo("fresh")], {}).skipped == ()
 
