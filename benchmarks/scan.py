@@ -16,6 +16,12 @@ case, the API requests and GraphQL points the server counted, the wall time and 
       holds three projects in `libs/p0..p2` (no project at its root) tagged `p0/v1.2.0`…, found by
       monorepo discovery: cold, rebuild, rebuild after a new tag in one monorepo, REST cold.
 
+`--large` runs only the two largest organisations instead (minutes): 10,000 repositories (2,000 Python
+× 50 tags, 8,000 others × 20 tags, some empty, forks, archived) cold, warm, `--repo` after a new tag and
+the full build after it; 5,000 Python repositories × 100 tags cold, warm and `--repo`. Per case: GraphQL
+and REST queries, indexgen's CPU seconds (user + sys), peak RSS, the state file (raw and gzipped) and the
+whole site, in MB. `INDEXGEN_BENCH_CODE=<checkout>` measures another checkout's indexgen (before/after).
+
 Then it times rendering N×T releases with indexgen next to dumb-pypi (installed from PyPI into a
 throwaway venv) rendering an index of the same number of files. Pass `--skip-dumb-pypi` offline.
 """
@@ -23,6 +29,7 @@ throwaway venv) rendering an index of the same number of files. Pass `--skip-dum
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -52,7 +59,8 @@ def child_build(argv: list[str], rss_file: str) -> int:
     try:
         return main(argv)
     finally:
-        Path(rss_file).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        Path(rss_file).write_text(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 
 
 def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: str) -> dict[str, float]:
@@ -86,7 +94,8 @@ def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: st
         wall = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"indexgen build failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-        peak_mb = int(Path(rss.name).read_text() or 0) / 1024
+        peak_kb, cpu = (Path(rss.name).read_text() or "0 0").split()
+        peak_mb = int(peak_kb) / 1024
         projects = json.loads(Path(report.name).read_text() or "{}").get("projects", {})
     return {
         "releases": sum(len(p["releases"]) for p in projects.values()),
@@ -102,7 +111,19 @@ def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: st
         "requests": gh.rest_requests + gh.graphql_requests,
         "seconds": wall,
         "peak_mb": peak_mb,
+        "cpu": float(cpu),
+        **site_sizes(output),
     }
+
+
+def site_sizes(output: Path) -> dict[str, float]:
+    """The whole site's size and the state file's, raw and gzipped (whatever its name's suffix)."""
+    total = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
+    state = next(iter(sorted(output.glob("indexgen-state*"))), None)
+    raw = state.read_bytes() if state else b""
+    packed = raw if raw[:2] == b"\x1f\x8b" else gzip.compress(raw, 6)
+    plain = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    return {"site_mb": total / 1e6, "state_mb": len(plain) / 1e6, "state_gz_mb": len(packed) / 1e6}
 
 
 def add_tag(gh: FakeGitHub, tag: str) -> None:
@@ -298,6 +319,57 @@ def computed_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[s
     print(row(f"(h) REST scanner cold, N={args.rest_repos}", rest, note))
 
 
+# -- the largest organisations (--large) ------------------------------------------------------------------
+
+
+def large_row(label: str, m: dict[str, float]) -> str:
+    return (
+        f"{label:<30} {int(m['graphql']):>7} {int(m['rest']):>5} {m['cpu']:>7.1f} {m['peak_mb']:>8.0f} "
+        f"{m['state_mb']:>7.1f} {m['state_gz_mb']:>6.1f} {m['site_mb']:>7.1f} {m['seconds']:>7.1f}"
+    )
+
+
+LARGE_HEADER = (
+    f"{'case':<30} {'GraphQL':>7} {'REST':>5} {'CPU s':>7} {'peak MB':>8} {'state':>7} {'gz':>6} "
+    f"{'site MB':>7} {'wall s':>7}"
+)
+
+
+def large_cases(args: argparse.Namespace, work: Path) -> None:
+    """The two largest organisations: queries, indexgen's CPU seconds (user + sys), peak RSS, the state
+    file (MB, raw and gzipped) and the whole site (MB)."""
+    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    # 10,000 repositories: 2,000 Python × 50 tags; 8,000 others × 20 version-like tags, of which every
+    # 10th is empty, every 8th a fork (not scanned by default) and every 7th archived.
+    synthetic_org(
+        ORG, 2000, 50, gh=gh, other_repos=8000, other_tags=20, empty_every=10, fork_every=8, archived_every=7
+    )
+    print(f"10,000 repositories (2,000 Python × 50 tags, 8,000 others × 20), {args.latency_ms:g} ms")
+    print(LARGE_HEADER)
+    with FakeGitHubServer(gh) as server:
+        site = work / "large-site"
+        print(large_row("cold", run_build(gh, server, site)), flush=True)
+        print(large_row("warm, nothing changed", run_build(gh, server, site)), flush=True)
+        add_tag(gh, "v9.0.0")
+        rescan = run_build(gh, server, site, "--repo", f"{ORG}/pkg-0007")
+        print(large_row("--repo after a new tag", rescan), flush=True)
+        print(large_row("full build after --repo", run_build(gh, server, site)), flush=True)
+    del gh
+    big = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
+    big.add_token(TOKEN, "bench", orgs=[ORG])
+    synthetic_org(ORG, 5000, 100, gh=big)
+    print(f"5,000 Python repositories × 100 tags, {args.latency_ms:g} ms")
+    print(LARGE_HEADER)
+    with FakeGitHubServer(big) as server:
+        site = work / "huge-site"
+        print(large_row("cold", run_build(big, server, site)), flush=True)
+        print(large_row("warm, nothing changed", run_build(big, server, site)), flush=True)
+        add_tag(big, "v9.0.0")
+        rescan = run_build(big, server, site, "--repo", f"{ORG}/pkg-0007")
+        print(large_row("--repo after a new tag", rescan), flush=True)
+
+
 # -- rendering ------------------------------------------------------------------------------------------
 
 RENDER_SCRIPT = """
@@ -389,9 +461,17 @@ def main() -> int:
     )
     parser.add_argument("--skip-dumb-pypi", action="store_true", help="do not install dumb-pypi from PyPI")
     parser.add_argument("--only", choices=("scan", "render"), help="run just one half")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="only the two largest organisations (10,000 repositories; 5,000 × 100 tags): minutes",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="indexgen-bench-") as tmp:
         work = Path(tmp)
+        if args.large:
+            large_cases(args, work)
+            return 0
         if args.only != "render":
             scan_cases(args, work)
         if args.only != "scan":

@@ -8,6 +8,7 @@ with its reason, never an exception and never silence.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from .metadata import NO_METADATA_FILES
 from .models import (
     Index,
     MetadataProblem,
@@ -97,14 +99,20 @@ def _candidates(
     rules = options.effective_rules.for_repository(repo.full_name)
     layout = options.layouts.get(repo.full_name.lower(), ())
     monorepo = bool(layout) and not is_single_root(layout)
+    if not monorepo and (no_project := _no_project_anywhere(repo, metadata)):
+        return found, [no_project]
     for tag in sorted(repo.tags, key=lambda t: t.name):
         if excluded := tag_exclusion(tag.name, rules):
             skipped.append(Skip(repo.full_name, tag.name, excluded))
             continue
-        subdirectory, tag_version = _monorepo_tag(tag, layout) if monorepo else ("", _tag_version(tag, rules))
-        if isinstance(tag_version, str):
-            skipped.append(Skip(repo.full_name, tag.name, tag_version))
+        if monorepo:
+            subdirectory, parsed = _monorepo_tag(tag, layout)
+        else:
+            subdirectory, parsed = "", _tag_version(tag, rules)
+        if isinstance(parsed, str):
+            skipped.append(Skip(repo.full_name, tag.name, parsed))
             continue
+        tag_version, tag_text = parsed
         if tag_version.is_prerelease and not rules.prereleases:
             key = f"{rules.source}.prereleases" if rules.source else "prereleases"
             skipped.append(Skip(repo.full_name, tag.name, f"pre-release ({key} = false)"))
@@ -124,28 +132,60 @@ def _candidates(
         except ValueError as exc:  # a clone URL or commit that no link pip can parse can carry
             skipped.append(Skip(repo.full_name, tag.name, f"cannot make a pip link: {exc}"))
             continue
-        name = canonicalize_name(meta.name)
-        found.append(_Candidate(repo, tag, meta, version, name, str(version), url, subdirectory))
+        name = _canonical(meta.name)
+        # `release_version` gives the tag's own Version back (a static version equal to it is not used)
+        text = tag_text if version is tag_version else str(version)
+        found.append(_Candidate(repo, tag, meta, version, name, text, url, subdirectory))
     return found, skipped
 
 
-def _tag_version(tag: TagRef, rules: TagRules) -> Version | str:
-    tag_version = parse_tag_version(tag.name, rules.tag_pattern)
+NO_PROJECT_AT_ANY_TAG = "no Python project at any of its {n} tags (no pyproject.toml, setup.cfg or setup.py)"
+NO_PROJECT_AT_ITS_TAG = "no Python project at its only tag (no pyproject.toml, setup.cfg or setup.py)"
+
+
+def _no_project_anywhere(repo: RepoSnapshot, metadata: Mapping[str, MetadataResult]) -> Skip | None:
+    """One skip for a repository in another language: every tag's commit was read and holds no
+    packaging file. Its tags, often thousands across an organisation, would otherwise each be a skip
+    saying the same. A repository with one unread or Python commit keeps its reasons per tag."""
+    if not repo.tags:
+        return None
+    for tag in repo.tags:
+        meta = metadata.get(tag.commit)
+        if not isinstance(meta, MetadataProblem) or meta.reason != NO_METADATA_FILES:
+            return None
+    n = len(repo.tags)
+    return Skip(repo.full_name, None, NO_PROJECT_AT_ANY_TAG.format(n=n) if n > 1 else NO_PROJECT_AT_ITS_TAG)
+
+
+# Every release of a project repeats its name, and the same tag names recur across repositories.
+_canonical = functools.lru_cache(maxsize=1 << 16)(canonicalize_name)
+
+
+def _tag_version(tag: TagRef, rules: TagRules) -> tuple[Version, str] | str:
+    """The tag's version and its text, or a skip reason."""
+    tag_version = _parse_with_text(tag.name, rules.tag_pattern)
     if isinstance(tag_version, str) and rules.own_pattern:
         tag_version += f" (tag pattern of {rules.source})"
     return tag_version
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_with_text(name: str, pattern: str) -> tuple[Version, str] | str:
+    # The text is cached with the tag name, never per Version: Version("1") == Version("1.0").
+    version = parse_tag_version(name, pattern)
+    return version if isinstance(version, str) else (version, str(version))
+
+
 _WHOLE = r"^(?P<version>.+)$"
 
 
-def _monorepo_tag(tag: TagRef, layout: tuple[SubProject, ...]) -> tuple[str, Version | str]:
+def _monorepo_tag(tag: TagRef, layout: tuple[SubProject, ...]) -> tuple[str, tuple[Version, str] | str]:
     """The project directory a monorepo's tag releases and its version, or ("", skip reason)."""
     found = tag_project(tag.name, layout)
     if isinstance(found, str):
         return "", found
     project, text = found
-    return project.path, parse_tag_version(text, _WHOLE)
+    return project.path, _parse_with_text(text, _WHOLE)
 
 
 def _owners_of_names(candidates: Iterable[_Candidate], assigned: Mapping[str, str]) -> dict[str, str]:

@@ -18,6 +18,7 @@ from .github.http import ApiUsage
 from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
+from .heap import without_cycle_collection
 from .layouts import Discovery, build_layouts, project_dir
 from .metadata import parse_metadata
 from .models import Index, RepoSnapshot, TagRef
@@ -163,6 +164,7 @@ class BuildPlan:
     refusal: IndexgenError | None = None  # the first guard that refuses this build (a dry run's only)
 
 
+@without_cycle_collection  # millions of long-lived acyclic records: see heap.py
 def plan_build(
     settings: Settings,
     environ: Mapping[str, str] | None = None,

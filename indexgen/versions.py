@@ -144,7 +144,26 @@ def parse_tag_version(tag: str, pattern: str | re.Pattern[str] = DEFAULT_TAG_PAT
     may start with neither, or `vv1.0` and, by default, `V1.0` would be releases. Raises ValueError for
     a pattern without a `version` group.
     """
-    match = compile_tag_pattern(pattern).fullmatch(tag)
+    if isinstance(pattern, str):
+        return _parse_tag_version(tag, pattern)
+    return _parse_uncached(tag, compile_tag_pattern(pattern))
+
+
+# An organisation's tags repeat the same few thousand names (`v1.0.0` in every repository), and each is
+# parsed by the scan and by the build: one parse per (name, pattern). `Version` is immutable. Bounded, so
+# a long-lived process (`serve`) does not grow with every tag it ever saw.
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_tag_version(tag: str, pattern: str) -> Version | str:
+    return _parse_uncached(tag, _compiled(pattern))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return compile_tag_pattern(pattern)
+
+
+def _parse_uncached(tag: str, compiled: re.Pattern[str]) -> Version | str:
+    match = compiled.fullmatch(tag)
     text = match.group("version") if match else None
     if not text or text[0] in "vV" or text != text.strip():
         return NOT_A_VERSION
@@ -167,13 +186,20 @@ def release_version(tag_version: Version, metadata: ProjectMetadata) -> Version 
         return reason
     if metadata.version is None:
         return tag_version
-    try:
-        static = Version(metadata.version)
-    except InvalidVersion:
+    static = _static_version(metadata.version)
+    if static is None:
         return f"invalid metadata version {quote_value(metadata.version)}"
     if static != tag_version:
         return f"metadata version {_clip(str(static))} differs from tag version {_clip(str(tag_version))}"
     return tag_version
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _static_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -209,10 +235,17 @@ def egg_fragment(name: str, version: Version) -> str:
     """
     if reason := _unpublishable(version):
         raise ValueError(f"version {version}: {reason}")
-    fragment = f"{_egg_name(name)}-{version}"
-    if not is_valid_egg_fragment(fragment):
+    text = str(version)
+    canonical = _egg_name(name)
+    fragment = f"{canonical}-{text}"
+    # Two valid fragments joined by `-` are a valid fragment (each starts and ends with a letter or
+    # digit): both parts are checked once each, the whole only when one of them is not valid alone.
+    if not (_valid_part(canonical) and _valid_part(text)) and not is_valid_egg_fragment(fragment):
         raise ValueError(f"egg fragment {quote_value(fragment)} would fail pip's check")
     return fragment
+
+
+_valid_part = functools.lru_cache(maxsize=1 << 16)(is_valid_egg_fragment)
 
 
 def _quote_path(path: str) -> str:

@@ -5,6 +5,10 @@ it swapped in for the previous site. On Linux the swap is one atomic `renameat2(
 even a SIGKILL or a power cut leaves either the old site or the new one; elsewhere it is two renames,
 and a build killed between them is repaired by the next one (`recover_interrupted_swap`). SIGTERM,
 SIGINT and SIGHUP arriving during the swap are deferred until it is complete.
+
+A rebuild changes few pages: a file whose bytes the live site already has is hard-linked from it into
+the staging directory instead of being written again (the staging directory is still complete before
+the swap, and the previous site's files are never modified, only unlinked when it is removed).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import errno
 import os
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -111,10 +116,7 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
     except OSError as exc:
         raise OutputError(str(output.parent), exc.strerror or str(exc)) from exc
     try:
-        for relative, data in files.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        _stage(staging, output if output.is_dir() else None, files)
         if output.is_dir():
             for kept in output.iterdir():
                 if kept.name.startswith(".") and kept.is_file() and not (staging / kept.name).exists():
@@ -129,6 +131,64 @@ def write_site(output: Path, files: Mapping[str, bytes]) -> None:
         raise
     if received:
         raise InterruptedAfterWrite(received[0])
+
+
+def _stage(staging: Path, live: Path | None, files: Mapping[str, bytes]) -> None:
+    """Put every file into `staging`: a file whose bytes the live site already has is hard-linked from
+    it rather than written again (most pages of a rebuild are unchanged); the others are written."""
+    made: set[Path] = {staging}
+    for relative, data in files.items():
+        target = staging / relative
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        if live is None or not _link_unchanged(live / relative, target, data):
+            target.write_bytes(data)
+
+
+# The link cannot be made here (another file system, one without hard links, a file at its link
+# limit): the file is written instead. Any other error (a full disk) is the write's own error.
+_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES})
+
+
+def _link_unchanged(current: Path, target: Path, data: bytes) -> bool:
+    """Hard-link the live site's `current` as `target` when it is a regular file holding exactly
+    `data`; False (nothing done) when it is not. The link is checked to be the very inode whose bytes
+    were compared, so a site swapped in meanwhile by another build can never lend a different file."""
+    try:
+        fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError:  # absent, a directory, a symbolic link: written afresh
+        return False
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
+            return False
+        if _read_all(fd, len(data) + 1) != data:
+            return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    try:
+        os.link(current, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno in _NO_LINK:
+            return False
+        raise
+    linked = os.lstat(target)
+    if (linked.st_dev, linked.st_ino) != (found.st_dev, found.st_ino):
+        os.unlink(target)
+        return False
+    return True
+
+
+def _read_all(fd: int, limit: int) -> bytes:
+    """Up to `limit` bytes from `fd` (a regular file: short reads only at its end)."""
+    chunks = []
+    while limit > 0 and (chunk := os.read(fd, limit)):
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
 
 
 def _exchange(a: Path, b: Path) -> bool:

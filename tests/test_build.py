@@ -51,7 +51,7 @@ def test_releases_are_commit_pinned_sorted_and_carry_requires_python() -> None:
         ("v1.0+local", meta(), "local version"),
         ("1!1.0", meta(), "epoch"),
         ("v1.0", meta(version="1.1"), "differs from tag version"),
-        ("v1.0", MetadataProblem("no pyproject.toml, setup.cfg or setup.py"), "no pyproject.toml"),
+        ("v1.0", MetadataProblem("setup.cfg without pyproject.toml or setup.py"), "setup.cfg without"),
     ],
     ids=["not-a-version", "local", "epoch", "static-version-disagrees", "metadata-problem"],
 )

@@ -8,6 +8,7 @@ keeps a project at its root (tag `v2.0`), as before monorepos.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from indexgen.write import STATE_FILE
 from tests.e2e.acme import CLONE_BASE, ORG, TOKEN, TOKEN_LOGIN, AcmeWorld, RepoSpec, pyproject
 from tests.e2e.cli import CliRun, cli_environ, read_report, run_indexgen
 from tests.e2e.fixtures import PipSetupFactory
@@ -181,13 +183,13 @@ def test_a_warm_rebuild_reads_no_tree(mono_build: MonoBuild, mono_world: MonoWor
     assert mono_build.run.returncode == 0, mono_build.run.describe()
     directory = tmp_path / "warm"
     directory.mkdir()
-    state = mono_build.directory / "site" / "indexgen-state.json"
+    state = mono_build.directory / "site" / STATE_FILE
     (directory / "site").mkdir()
-    (directory / "site" / "indexgen-state.json").write_bytes(state.read_bytes())
+    (directory / "site" / STATE_FILE).write_bytes(state.read_bytes())
     run, counts = build(directory, mono_world)
     assert run.returncode == 0, run.describe()
     assert counts == {"graphql": 1, "rest": 0, "rest_trees": 0}, counts
-    trees = json.loads(state.read_bytes())["trees"]
+    trees = json.loads(gzip.decompress(state.read_bytes()))["trees"]
     assert trees[f"{ORG}/tools"]["projects"] == ["libs/cli", "libs/core"]
 
 
@@ -230,12 +232,12 @@ def test_a_repo_rescan_keeps_the_monorepos_layout(
     what the full build did, and the state still holds the monorepo's tree."""
     assert mono_build.run.returncode == 0, mono_build.run.describe()
     (tmp_path / "site").mkdir()
-    state = (mono_build.directory / "site" / "indexgen-state.json").read_bytes()
-    (tmp_path / "site" / "indexgen-state.json").write_bytes(state)
+    state = (mono_build.directory / "site" / STATE_FILE).read_bytes()
+    (tmp_path / "site" / STATE_FILE).write_bytes(state)
     run, counts = build(tmp_path, mono_world, "--repo", f"{ORG}/tools")
     assert run.returncode == 0, run.describe()
     assert counts["graphql"] == 1, counts  # the repository query; nothing new to read
     for project in ("acme-core", "acme-cli", "solo"):
         assert _links(tmp_path / "site", project) == _links(mono_build.directory / "site", project)
-    written = json.loads((tmp_path / "site" / "indexgen-state.json").read_bytes())
+    written = json.loads(gzip.decompress((tmp_path / "site" / STATE_FILE).read_bytes()))
     assert written["trees"][f"{ORG}/tools"]["projects"] == ["libs/cli", "libs/core"]

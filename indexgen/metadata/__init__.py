@@ -61,6 +61,7 @@ __all__ = [
     "DYNAMIC_VERSION_PROVIDERS",
     "MAX_FILE_BYTES",
     "MAX_ROUNDS",
+    "NO_METADATA_FILES",
     "files_wanted",
     "is_valid_project_name",
     "parse_metadata",
@@ -69,6 +70,8 @@ __all__ = [
 ]
 
 _ROOT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+NO_METADATA_FILES = "no pyproject.toml, setup.cfg or setup.py"
+"""The reason for a commit that holds no packaging file at all: not a Python project (there)."""
 
 
 def _tree(files: SourceFiles, project_dir: str) -> Tree:
@@ -122,7 +125,7 @@ def _parse(files: SourceFiles, tree: Tree) -> MetadataResult:
     if files.pyproject_toml is None and files.setup_py is None:
         if files.setup_cfg is not None:
             return problem("setup.cfg without pyproject.toml or setup.py: pip cannot build it")
-        return problem("no pyproject.toml, setup.cfg or setup.py")
+        return problem(NO_METADATA_FILES)
 
     doc: Table | None = None
     if files.pyproject_toml is not None:

@@ -6,7 +6,7 @@
 - `Zeta_Utils`: publishes `zeta.utils` (normalised `zeta-utils`); `v1.0` needs Python >= 3.8, `v2.0`
   needs Python >= 3.99 so pip must skip it by `data-requires-python`.
 - `acme-core`: private; depends on `acme-utils>=2` by name, resolved through the same index.
-- `forked-tool`: a fork (skipped); `acme-website`: not Python (its tag is skipped).
+- `forked-tool`: a fork (skipped); `acme-website`: not Python (skipped as a whole).
 
 The clone URLs live on `https://git.acme.test/acme/`, which nothing resolves: pip reaches the bare
 mirrors under `repos/` only through a git `insteadOf` rewrite.
@@ -223,7 +223,7 @@ EXPECTED_RELEASES: dict[str, dict[str, tuple[str, str, str]]] = {
 EXPECTED_SKIPS: dict[tuple[str, str | None], str] = {
     ("acme/acme-utils", "latest"): "not a version",
     ("acme/acme-utils", "v1.2.0"): "1.1.0",
-    ("acme/acme-website", "v1.0"): "pyproject.toml",
+    ("acme/acme-website", None): "no Python project at its only tag",
     ("acme/forked-tool", None): "fork",
 }
 

@@ -207,8 +207,15 @@ def synthetic_repo(
     private: bool = False,
     annotated: bool = False,
     clone_url_base: str = DEFAULT_CLONE_BASE,
+    python: bool = True,
+    fork: bool = False,
+    archived: bool = False,
 ) -> FakeRepo:
-    """Repository number ``index``: tags ``v1.0.0`` ... ``v1.{T-1}.0``, a ``pyproject.toml`` at each."""
+    """Repository number ``index``: tags ``v1.0.0`` ... ``v1.{T-1}.0``, a ``pyproject.toml`` at each.
+
+    ``python=False``: the same tags on commits that hold no packaging file (a repository in another
+    language, whose release tags still look like versions).
+    """
     name = name_format.format(i=index)
     created = _EPOCH + timedelta(minutes=index)
     tags: list[FakeTag] = []
@@ -229,10 +236,13 @@ def synthetic_repo(
         created_at=_stamp(created),
         pushed_at=_stamp(pushed),
         tags=tags,
-        files=_SyntheticFiles(name, versions),
+        files=_SyntheticFiles(name, versions if python else {}),
         clone_url_base=clone_url_base,
         commit_dates=_SyntheticDates(created, order),
         empty=n_tags == 0,
+        fork=fork,
+        archived=archived,
+        language="Python" if python else "Go",
     )
 
 
@@ -246,11 +256,21 @@ def synthetic_org(
     annotated_every: int = 0,
     name_format: str = "pkg-{i:04d}",
     clone_url_base: str = DEFAULT_CLONE_BASE,
+    other_repos: int = 0,
+    other_tags: int = 20,
+    other_name_format: str = "other-{i:05d}",
+    empty_every: int = 0,
+    fork_every: int = 0,
+    archived_every: int = 0,
 ) -> FakeOwner:
     """An organization of ``n_repos`` repositories x ``n_tags`` tags (added to ``gh`` when given).
 
     Every ``private_every``-th repository is private and every ``annotated_every``-th has annotated tags
     (0 = none).  Commit ids are deterministic (sha1 of owner, repository and tag).
+
+    ``other_repos`` more repositories (named by ``other_name_format``) hold no Python project at any of
+    their ``other_tags`` version-like tags; of those, every ``empty_every``-th is empty, every
+    ``fork_every``-th a fork and every ``archived_every``-th archived (0 = none).
     """
     owner = gh.add_owner(login) if gh is not None else FakeOwner(login)
     for i in range(n_repos):
@@ -262,6 +282,23 @@ def synthetic_org(
             private=bool(private_every) and i % private_every == private_every - 1,
             annotated=bool(annotated_every) and i % annotated_every == annotated_every - 1,
             clone_url_base=clone_url_base,
+        )
+        owner.repos[repo.name] = repo
+
+    def every(n: int, i: int) -> bool:
+        return bool(n) and i % n == n - 1
+
+    for i in range(other_repos):
+        repo = synthetic_repo(
+            owner.login,
+            n_repos + i,
+            0 if every(empty_every, i) else other_tags,
+            # numbered from 0 in their own names, after the Python ones in creation order
+            name_format=other_name_format.format(i=i).replace("{", "{{").replace("}", "}}"),
+            clone_url_base=clone_url_base,
+            python=False,
+            fork=every(fork_every, i),
+            archived=every(archived_every, i),
         )
         owner.repos[repo.name] = repo
     return owner

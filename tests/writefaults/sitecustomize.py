@@ -12,10 +12,12 @@ Keys of the JSON object:
   - "exchange": just after `renameat2(RENAME_EXCHANGE)` swapped the directories, before the previous
     site (now in the staging directory) is removed;
   - "rename": just after the `nth` rename of an `.indexgen-*` path by write.py;
-  - "write": before the `nth` file is written into the staging directory.
+  - "write": before the `nth` file is written into (or hard-linked from the live site into) the
+    staging directory.
 - `two_renames`: true makes `_exchange` report "unsupported", forcing the two-rename fallback.
 - `fail_rename`: the n-th rename of an `.indexgen-*` path fails (EXDEV) instead of happening.
-- `enospc_at`: the n-th file written into the staging directory fails with ENOSPC (a full disk).
+- `enospc_at`: the n-th file written or linked into the staging directory fails with ENOSPC (a full
+  disk).
 - `readonly`: a directory in which creating the staging directory fails with EROFS.
 - `marker`: the file the lines go to.
 """
@@ -69,10 +71,26 @@ def _install(spec: dict[str, Any]) -> None:
             _send(spec, "after renameat2")
         return done
 
+    placed = [0]  # files written or linked into the staging directory
+
+    def place(target: Any, write_half: Any) -> None:
+        placed[0] += 1
+        if spec.get("at") == "write" and placed[0] == spec.get("nth", 1):
+            _send(spec, f"before writing staged file #{placed[0]}")
+        if placed[0] == spec.get("enospc_at"):
+            write_half()  # the disk filled up mid-file
+            _mark(spec, f"ENOSPC writing {pathlib.Path(target).name}")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
     class Os:
-        """write.py's `os`, with `rename` counted."""
+        """write.py's `os`, with `rename` counted and `link` (an unchanged file) placed like a write."""
 
         renames = 0
+
+        def link(self, src: Any, dst: Any, **kwargs: Any) -> None:
+            if ".indexgen-" in str(dst) and ("enospc_at" in spec or spec.get("at") == "write"):
+                place(dst, lambda: None)
+            real_os.link(src, dst, **kwargs)
 
         def __getattr__(self, name: str) -> Any:
             return getattr(real_os, name)
@@ -93,17 +111,10 @@ def _install(spec: dict[str, Any]) -> None:
 
     if "enospc_at" in spec or spec.get("at") == "write":
         real_write_bytes = pathlib.Path.write_bytes
-        written = [0]
 
         def write_bytes(self: pathlib.Path, data: Any) -> int:
             if ".indexgen-" in str(self):
-                written[0] += 1
-                if spec.get("at") == "write" and written[0] == spec.get("nth", 1):
-                    _send(spec, f"before writing staged file #{written[0]}")
-                if written[0] == spec.get("enospc_at"):
-                    real_write_bytes(self, bytes(data)[: len(data) // 2])  # the disk filled up mid-file
-                    _mark(spec, f"ENOSPC writing {self.name}")
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+                place(self, lambda: real_write_bytes(self, bytes(data)[: len(data) // 2]))
             return real_write_bytes(self, data)
 
         pathlib.Path.write_bytes = write_bytes  # type: ignore[method-assign]
