@@ -28,7 +28,7 @@ from typing import TypeVar
 import pytest
 from packaging.utils import canonicalize_name
 
-from .pipvenv import pip_wheel
+from .pipvenv import fresh_pip_venv
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,10 @@ class ToolBox:
             venv.EnvBuilder(with_pip=True, clear=True).create(path)
             command = [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", *requirements]
         else:
-            # The wheelhouse's pip is PyPI's newest of this session: installing it from its own wheel
-            # costs one pip install, where ensurepip and then upgrading pip cost two.
-            venv.EnvBuilder(with_pip=False, clear=True).create(path)
-            wheel = pip_wheel(self.wheelhouse)
-            subprocess.run(
-                [python, f"{wheel}/pip", "install", "--quiet", "--no-index", str(wheel)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                timeout=120,
-                check=True,
-            )
+            # The wheelhouse's pip is PyPI's newest of this session: a copy of the session's venv that
+            # has it (`fresh_pip_venv`) costs no pip install, where ensurepip and then upgrading pip
+            # cost two.
+            fresh_pip_venv(path, self.wheelhouse)
             command = [python, "-m", "pip", "install", "--quiet", *requirements]
         done = subprocess.run(
             command,
