@@ -7,7 +7,8 @@ executables from `Tool.bin` with an environment of their own (`PipSetup.environ`
 
 `toolbox.prefetch(name, …)` starts an install in a background thread (a few at a time), so the installs,
 which mostly wait on the network, overlap each other and the tests that run meanwhile; `get` then waits
-for it. A test module prefetches the tools its selected tests use (`uses` records them on the test).
+for it. The session prefetches, at its first test, the tools its selected tests use (`uses` records
+them on the test).
 
 A tool that cannot be installed makes its tests skip with the pip output as the reason, except under
 `CI=true`, where it fails: CI must never pass by skipping.
@@ -131,6 +132,15 @@ def toolbox(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Itera
     box = ToolBox(tmp_path_factory.mktemp("tools"), wheelhouse)
     yield box
     box.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prefetch_the_sessions_tools(request: pytest.FixtureRequest) -> None:
+    """At the session's first test, start installing every tool a selected test records with `uses`,
+    so the installs (mostly waiting on the network) overlap the tests that run before theirs."""
+    items = request.session.items
+    if any(getattr(getattr(item, "function", None), "toolbox_uses", ()) for item in items):
+        prefetch_tools(request.getfixturevalue("toolbox"), items)
 
 
 Test = TypeVar("Test", bound=Callable[..., object])
