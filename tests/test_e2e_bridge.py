@@ -40,7 +40,7 @@ from tests.e2e.cli import cli_environ, run_indexgen
 from tests.e2e.fixtures import AcmeBuild
 from tests.e2e.pipvenv import Venv
 from tests.e2e.servers import GitHttpServer, SiteServer, serve_git, serve_site
-from tests.e2e.tools import Tool, ToolBox
+from tests.e2e.tools import Tool, ToolBox, uses
 
 pytestmark = pytest.mark.e2e
 
@@ -163,6 +163,7 @@ def page_hashes(bridge: BridgeProcess, project: str) -> dict[str, str]:
 # -- uv -------------------------------------------------------------------------------------------
 
 
+@uses("uv")
 def test_uv_pip_install_a_range_and_a_transitive_private_dependency(
     world: World, uv: Tool, backends: Backends, tmp_path: Path
 ) -> None:
@@ -192,6 +193,7 @@ def write_uv_project(path: Path, bridge_url: str) -> Path:
     return path
 
 
+@uses("uv")
 def test_uv_lock_then_sync_locked_from_another_bridge_with_an_empty_cache(
     world: World, uv: Tool, backends: Backends, tmp_path: Path
 ) -> None:
@@ -240,6 +242,7 @@ def running_bridge_for(world: World, cache: Path, port: int) -> AbstractContextM
     )
 
 
+@uses("uv")
 def test_scm_versions_and_a_monorepo_subdirectory(
     world: World, uv: Tool, backends: Backends, tmp_path: Path
 ) -> None:
@@ -314,6 +317,7 @@ def test_pip_require_hashes_with_the_bridges_hashes(world: World, backends: Back
 # -- Poetry ---------------------------------------------------------------------------------------
 
 
+@uses("poetry")
 def test_poetry_add_lock_install_with_a_supplemental_source(
     world: World, toolbox: ToolBox, backends: Backends, tmp_path: Path
 ) -> None:
@@ -347,6 +351,7 @@ def test_poetry_add_lock_install_with_a_supplemental_source(
 # -- errors and security --------------------------------------------------------------------------
 
 
+@uses("uv")
 def test_credentials_are_the_users_own_and_without_them_it_fails_in_seconds(
     world: World, uv: Tool, backends: Backends, tmp_path: Path
 ) -> None:
@@ -395,6 +400,7 @@ def test_refused_archives_are_http_errors_with_one_line(
     assert reason in world.bridge.log_text()
 
 
+@uses("uv")
 def test_metadata_mismatch_through_uv(world: World, uv: Tool, backends: Backends, tmp_path: Path) -> None:
     env = uv_environ(tmp_path, backends.url)
     python = uv_venv(uv, tmp_path / "venv", env)
@@ -451,6 +457,7 @@ def test_two_bridges_share_a_cache(world: World, tmp_path: Path) -> None:
     assert second.returncode == 0
 
 
+@uses("uv")
 def test_netrc_auth(world: World, uv: Tool, backends: Backends, tmp_path: Path) -> None:
     netrc = tmp_path / "netrc"
     netrc.write_text("machine 127.0.0.1 login me password bridge-pass-e2e-1234\n", encoding="utf-8")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import venv
 from collections.abc import Mapping
@@ -49,6 +51,55 @@ def download_wheelhouse(dest: Path) -> Path:
 def pip_wheel(wheelhouse: Path) -> Path:
     (wheel,) = wheelhouse.glob("pip-*.whl")
     return wheel
+
+
+_templates: dict[Path, Path] = {}
+_templates_lock = threading.Lock()
+
+
+def _pip_template(wheelhouse: Path) -> Path:
+    """A venv with the wheelhouse's pip, made once per wheelhouse (so once per session) beside it.
+
+    Bootstrapping pip from its own wheel (pip documents running `pip.whl/pip`: no network, no ensurepip)
+    costs seconds of CPU, mostly compiling pip; copying the finished venv costs a fraction of that."""
+    with _templates_lock:
+        template = _templates.get(wheelhouse)
+        if template is None:
+            template = wheelhouse.with_name(wheelhouse.name + "-venv")
+            venv.EnvBuilder(with_pip=False, clear=True).create(template)
+            wheel = pip_wheel(wheelhouse)
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(_DROPPED_PREFIXES) and k not in _DROPPED
+            }
+            env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_CACHE_DIR="1")
+            subprocess.run(
+                [str(template / "bin" / "python"), f"{wheel}/pip", "install", "--quiet", "--no-index"]
+                + ["--find-links", str(wheelhouse), str(wheel)],
+                env=env,
+                check=True,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+            )
+            _templates[wheelhouse] = template
+        return template
+
+
+def fresh_pip_venv(path: Path, wheelhouse: Path) -> None:
+    """Make `path` (replacing whatever is there) a new venv whose only package is the wheelhouse's pip:
+    a copy of the session's template venv, its own paths written into its scripts and pyvenv.cfg."""
+    template = _pip_template(wheelhouse)
+    if path.exists() or path.is_symlink():
+        shutil.rmtree(path)
+    shutil.copytree(template, path, symlinks=True)
+    old, new = str(template).encode(), str(path).encode()
+    for file in [path / "pyvenv.cfg", *(path / "bin").iterdir()]:
+        if file.is_symlink() or not file.is_file():
+            continue
+        data = file.read_bytes()
+        if old in data:
+            file.write_bytes(data.replace(old, new))
 
 
 def write_gitconfig(
@@ -124,19 +175,8 @@ class Venv:
 
     @classmethod
     def create(cls, path: Path, setup: PipSetup) -> Venv:
-        venv.EnvBuilder(with_pip=False, clear=True).create(path)
-        env = cls(path, setup)
-        # Bootstrap pip from its own wheel (pip documents running `pip.whl/pip`): no network, no ensurepip.
-        wheel = pip_wheel(setup.wheelhouse)
-        subprocess.run(
-            [str(env.python), f"{wheel}/pip", "install", "--quiet", "--no-index"]
-            + ["--find-links", str(setup.wheelhouse), str(wheel)],
-            env=setup.environ(),
-            check=True,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
-        return env
+        fresh_pip_venv(path, setup.wheelhouse)
+        return cls(path, setup)
 
     def pip(
         self,
