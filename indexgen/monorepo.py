@@ -65,8 +65,8 @@ class TreeRead:
 
 def tree_from_graphql(repository: Mapping[str, Any]) -> TreeRead | None:
     """The `defaultBranchRef { target { ... on Commit { tree { … } } } }` of a repository as the
-    `DefaultBranchTree` query returns it (entries nested `MAX_DEPTH` + 1 levels), or None for a
-    repository without a default branch (empty)."""
+    `DefaultBranchTrees` query returns it for each head commit (entries nested `MAX_DEPTH` + 1
+    levels), or None for a repository without a default branch (empty)."""
     ref = repository.get("defaultBranchRef") or {}
     target = ref.get("target") or {}
     tree = target.get("tree")

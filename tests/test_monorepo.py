@@ -189,11 +189,11 @@ def test_tree_from_rest_keeps_the_truncated_flag() -> None:
 
 
 def test_the_tree_query_against_the_fake_github_finds_the_projects() -> None:
-    """The `DefaultBranchTree` document, executed by the fake GitHub's schema and resolvers, answers
+    """The `DefaultBranchTrees` document, executed by the fake GitHub's schema and resolvers, answers
     in the shape `tree_from_graphql` reads, down to the files of a directory three deep."""
     from indexgen.github.graphql import query_document
     from tests.fakegithub.graphql_api import run_query
-    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha
+    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha, legacy_node_id
 
     head = fake_sha("mono-head")
     gh = FakeGitHub()
@@ -206,13 +206,15 @@ def test_the_tree_query_against_the_fake_github_finds_the_projects() -> None:
         "a/b/c/d/setup.py": b"",
         "tests/fixture/pyproject.toml": b"",
     }
-    gh.add_repo(
+    repo = gh.add_repo(
         FakeRepo("acme", "mono", tags=[FakeTag("acme-core-v1.0", head)], head=head, files={head: files})
     )
-    payload = {"query": query_document("default_branch_tree"), "variables": {"owner": "acme", "name": "mono"}}
+    ids = [legacy_node_id("Commit", f"{repo.id}:{head}")]
+    payload = {"query": query_document("default_branch_trees"), "variables": {"ids": ids}}
     outcome = run_query(gh, token, payload, "req-1")
     assert outcome.status == 200 and "errors" not in outcome.body, outcome.body
-    tree = tree_from_graphql(outcome.body["data"]["repository"])
+    (commit,) = outcome.body["data"]["nodes"]
+    tree = tree_from_graphql({"defaultBranchRef": {"target": commit}})
     assert tree is not None
     from tests.fakegithub.model import git_tree_sha
 
@@ -331,29 +333,6 @@ def test_rest_recursive_tree_through_the_fake_github(monkeypatch: pytest.MonkeyP
         assert [e["path"] for e in top] == ["README.md", "apps", "libs", "tests"]
         monkeypatch.setattr(fake_rest, "TREE_RECURSIVE_LIMIT", 3)
         assert tree_from_rest(get("/repos/acme/mono/git/trees/main?recursive=1")).truncated
-
-
-def test_graphql_scanner_reads_a_tree_in_one_query_through_the_fake_github() -> None:
-    from indexgen.github.auth import Token
-    from indexgen.github.bulk import GraphQLScanner
-    from indexgen.github.graphql import GraphQLClient
-    from indexgen.github.http import ApiUsage
-    from tests.fakegithub.model import FakeGitHub, FakeRepo, FakeTag, fake_sha, git_tree_sha
-    from tests.fakegithub.server import FakeGitHubServer
-
-    head = fake_sha("mono-head")
-    files = {"libs/core/pyproject.toml": b"", "apps/cli/setup.py": b"", "README.md": b""}
-    gh = FakeGitHub()
-    gh.add_token("ghp_t", "alice", orgs=["acme"])
-    gh.add_repo(FakeRepo("acme", "mono", tags=[FakeTag("core-v1.0", head)], head=head, files={head: files}))
-    gh.add_repo(FakeRepo("acme", "void", empty=True))
-    with FakeGitHubServer(gh) as srv:
-        usage = ApiUsage()
-        scanner = GraphQLScanner(GraphQLClient(srv.graphql_url, Token("ghp_t", "GITHUB_TOKEN"), usage))
-        tree = scanner.read_tree("acme/mono")
-        assert tree == TreeRead(git_tree_sha(files), tuple(sorted(files)))
-        assert scanner.read_tree("acme/void") is None
-    assert usage.graphql_requests == 2
 
 
 def test_rest_scanner_reads_a_tree_in_one_request_through_the_fake_github() -> None:

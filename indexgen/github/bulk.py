@@ -123,13 +123,6 @@ class GraphQLScanner:
 
     # -- default-branch trees (monorepo discovery) -------------------------------------------------
 
-    def read_tree(self, full_name: str) -> TreeRead | None:
-        """The paths of the repository's default-branch tree to the files of directories three deep,
-        in one query; None for a repository without a default branch."""
-        owner, name = full_name.split("/", 1)
-        data = self._client.query("default_branch_tree", {"owner": owner, "name": name})
-        return tree_from_graphql(data.get("repository") or {})
-
     def _read_trees(self, heads: Mapping[str, str]) -> dict[str, TreeRead]:
         """The default-branch trees of these repositories (full name → head commit node ID),
         TREES_PER_QUERY to a query. A head commit gone since the listing (a push in between) has no

@@ -35,7 +35,6 @@ QUERY_NAMES = (
     "repository_tags",
     "commit_files",
     "commit_referenced_files",
-    "default_branch_tree",
     "default_branch_trees",
 )
 # Errors GitHub reports inside a 200 answer that a repeated query may mend.
