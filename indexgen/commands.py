@@ -21,7 +21,7 @@ from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
 from .heap import without_cycle_collection
 from .layouts import Discovery, build_layouts, project_dir
 from .metadata import parse_metadata
-from .models import Index, RepoSnapshot, TagRef
+from .models import Index, ProjectMetadata, RepoSnapshot, TagRef
 from .monorepo import metadata_key
 from .previous import fetch_previous_state
 from .pypi import PublicNameCollision, PyPIUnreachable, fetch_public_versions
@@ -128,6 +128,7 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         _configured_projects(settings),
         need=lambda tag, directory: metadata_key(tag.commit, directory) not in known,
         fresh=lambda tag: tag.commit not in seen,
+        rooted=lambda tag: isinstance(known.get(tag.commit), ProjectMetadata),
     )
     if not settings.repos:
         return scanner.scan_owners(settings.owners, need_files, progress, select=select, discovery=discovery)

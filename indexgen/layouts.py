@@ -56,6 +56,9 @@ class Discovery:
     need: Callable[[TagRef, str], bool] = _never
     # True when the tag's commit was never read under any directory (a new tag, or a moved one).
     fresh: Callable[[TagRef], bool] = _stale
+    # True when an earlier build found a project at the root of the tag's commit: what a scanner
+    # without the listing's top-level names (REST) knows of a single-project repository on a rebuild.
+    rooted: Callable[[TagRef], bool] = _stale
 
     def known(self, full_name: str) -> KnownTree | None:
         found = self.known_trees.get(full_name)

@@ -4,6 +4,7 @@ could be a release, subdirectory files are read per (commit, directory), request
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -470,3 +471,23 @@ def test_rest_root_project_at_the_tag_needs_no_tree_read() -> None:
     result = rest_scanner().scan_owners([ACME], root_need(), NoProgress(), discovery=discovery())
     assert not any("/git/trees/" in p for p in paths_called())
     assert result.trees == {} and set(result.files) == {A}
+
+
+@responses.activate
+def test_rest_rebuild_of_a_root_project_reads_no_tree_for_a_new_name_shaped_tag() -> None:
+    """A rebuild knows what the cold build read: a root project at `v1.0`. A new `nightly-20240101`
+    tag (shaped like `<name>-<version>`, not a release under the default pattern) must not make the
+    REST scanner read a tree the cold build did not read, or the rebuild's state differs from it."""
+    rest_org([("v1.0", A), ("nightly-20240101", B)])
+    rest_tree(TREE_PATHS)
+    rest_files({})
+    cold = discovery()
+    rooted = dataclasses.replace(cold, fresh=lambda tag: tag.commit != A, rooted=lambda tag: tag.commit == A)
+    result = rest_scanner().scan_owners([ACME], root_need((A,)), NoProgress(), discovery=rooted)
+    assert not any("/git/trees/" in p for p in paths_called()), paths_called()
+    assert result.trees == {} and result.files == {}
+    # Without that knowledge the same scan reads the tree: the test can fail.
+    responses.calls.reset()  # type: ignore[no-untyped-call]
+    unaware = dataclasses.replace(rooted, rooted=lambda tag: False)
+    rest_scanner().scan_owners([ACME], root_need((A,)), NoProgress(), discovery=unaware)
+    assert "/repos/acme/tools/git/trees/HEAD?recursive=1" in paths_called()

@@ -268,11 +268,13 @@ class RestScanner:
     ) -> tuple[KnownTree | None, list[tuple[TagRef, str]]]:
         """The repository's tree (read only when `needs_tree_read` says so) and the (tag, directory)
         reads it asks for. The listing gives no tree oid: a repository whose newly read tag commits
-        hold a project file at the root is a single-project one (discovery would say so too) and
-        costs no tree read."""
+        hold a project file at the root, now or at an earlier build, is a single-project one
+        (discovery would say so too) and costs no tree read, on a rebuild as on a cold build."""
         configured = discovery.configured_for(snapshot.full_name)
         tree = discovery.known(snapshot.full_name)
-        at_root = any(f.pyproject_toml is not None or f.setup_py is not None for f in root_reads.values())
+        at_root = any(
+            f.pyproject_toml is not None or f.setup_py is not None for f in root_reads.values()
+        ) or any(discovery.rooted(t) for t in snapshot.tags)
         if not configured and at_root:
             tree = None  # one project, the root, as before monorepos: nothing to keep
         elif needs_tree_read(snapshot, discovery):
