@@ -274,13 +274,18 @@ def summary(outcome: BuildOutcome) -> str:
     )
 
 
+def _failed(exc: IndexgenError, in_actions: bool) -> int:
+    """Print a failed build's or check's one error line (a workflow command in Actions): its exit code."""
+    line = actions.report_failure(os.environ, str(exc)) if in_actions else f"error: {redact(str(exc))}"
+    print(line, file=sys.stderr)
+    return exc.exit_code
+
+
 def _check(settings: Settings, output_format: str, progress: StreamProgress, in_actions: bool) -> int:
     try:
         report, plan = run_check(settings, progress=progress)
     except IndexgenError as exc:
-        line = actions.report_failure(os.environ, str(exc)) if in_actions else f"error: {redact(str(exc))}"
-        print(line, file=sys.stderr)
-        return exc.exit_code
+        return _failed(exc, in_actions)
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)
         return 130
@@ -328,9 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outcome = run_build(settings, progress=progress)
     except IndexgenError as exc:
-        line = actions.report_failure(os.environ, str(exc)) if in_actions else f"error: {redact(str(exc))}"
-        print(line, file=sys.stderr)
-        return exc.exit_code
+        return _failed(exc, in_actions)
     except KeyboardInterrupt:
         # The swap is atomic and defers signals: the site is the previous one or the whole new one.
         print("error: interrupted; the site is the previous one or the complete new one", file=sys.stderr)

@@ -8,15 +8,11 @@ configuration directories of the test's own, and no variable of this machine tha
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pipvenv import _NEW_PROCESS_GROUP, PipSetup
+from .pipvenv import PipSetup, run_in_group
 
 # Prefixes of variables that installers read; none may come from outside (PIP_, GIT_, UV_, PYTHON and
 # XDG_ are dropped by `PipSetup.environ` already).
@@ -100,21 +96,5 @@ class Consumer:
         self, argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None, timeout: float = 300
     ) -> ToolRun:
         """Run `argv` in its own process group (a hang kills every git below it)."""
-        started = time.monotonic()
-        process = subprocess.Popen(
-            list(argv),
-            env=dict(env),
-            cwd=cwd or self.root,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            **_NEW_PROCESS_GROUP,
-        )
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-            raise AssertionError(f"{' '.join(argv)} hung for {timeout} s:\n{output}") from None
-        return ToolRun(tuple(argv), process.returncode, output, time.monotonic() - started)
+        code, output, seconds = run_in_group(list(argv), env, cwd or self.root, timeout, " ".join(argv))
+        return ToolRun(tuple(argv), code, output, seconds)

@@ -33,6 +33,31 @@ _NEW_PROCESS_GROUP: dict[str, Any] = (
 )
 
 
+def run_in_group(
+    command: list[str], env: Mapping[str, str], cwd: Path | None, timeout: float, label: str
+) -> tuple[int, str, float]:
+    """Run `command` in its own process group, stdout and stderr together: (exit code, output,
+    seconds). A hang kills the whole group (every git below it) and fails the test."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **_NEW_PROCESS_GROUP,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        raise AssertionError(f"{label} hung for {timeout} s:\n{output}") from None
+    return process.returncode, output, time.monotonic() - started
+
+
 def download_wheelhouse(dest: Path) -> Path:
     """pip, setuptools and wheel as wheels in `dest`, fetched with this machine's pip configuration."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -188,23 +213,10 @@ class Venv:
         killed with every git process below it."""
         command = [str(self.python), "-m", "pip", *args]
         command += ["--index-url", self.setup.index_url, "--find-links", str(self.setup.wheelhouse)]
-        started = time.monotonic()
-        process = subprocess.Popen(
-            command,
-            env=self.setup.environ(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            **_NEW_PROCESS_GROUP,
+        code, output, seconds = run_in_group(
+            command, self.setup.environ(env), None, timeout, f"pip {' '.join(args)}"
         )
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
-            raise AssertionError(f"pip {' '.join(args)} hung for {timeout} s:\n{output}") from None
-        return PipRun(tuple(args), process.returncode, output, time.monotonic() - started)
+        return PipRun(tuple(args), code, output, seconds)
 
     def install(
         self, *requirements: str, env: Mapping[str, str] | None = None, timeout: float = 300
