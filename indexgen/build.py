@@ -31,7 +31,7 @@ from .models import (
 )
 from .monorepo import SubProject, is_single_root, metadata_key, tag_project
 from .rules import RepoFilter, Rules, TagRules, repository_exclusion, tag_exclusion
-from .versions import DEFAULT_TAG_PATTERN, build_link, parse_tag_version, release_version
+from .versions import DEFAULT_TAG_PATTERN, build_link, release_version, tag_version_and_text
 
 
 @dataclass(frozen=True)
@@ -163,17 +163,10 @@ _canonical = functools.lru_cache(maxsize=1 << 16)(canonicalize_name)
 
 def _tag_version(tag: TagRef, rules: TagRules) -> tuple[Version, str] | str:
     """The tag's version and its text, or a skip reason."""
-    tag_version = _parse_with_text(tag.name, rules.tag_pattern)
+    tag_version = tag_version_and_text(tag.name, rules.tag_pattern)
     if isinstance(tag_version, str) and rules.own_pattern:
         tag_version += f" (tag pattern of {rules.source})"
     return tag_version
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _parse_with_text(name: str, pattern: str) -> tuple[Version, str] | str:
-    # The text is cached with the tag name, never per Version: Version("1") == Version("1.0").
-    version = parse_tag_version(name, pattern)
-    return version if isinstance(version, str) else (version, str(version))
 
 
 _WHOLE = r"^(?P<version>.+)$"
@@ -185,7 +178,7 @@ def _monorepo_tag(tag: TagRef, layout: tuple[SubProject, ...]) -> tuple[str, tup
     if isinstance(found, str):
         return "", found
     project, text = found
-    return project.path, _parse_with_text(text, _WHOLE)
+    return project.path, tag_version_and_text(text, _WHOLE)
 
 
 def _owners_of_names(candidates: Iterable[_Candidate], assigned: Mapping[str, str]) -> dict[str, str]:

@@ -145,7 +145,8 @@ def parse_tag_version(tag: str, pattern: str | re.Pattern[str] = DEFAULT_TAG_PAT
     a pattern without a `version` group.
     """
     if isinstance(pattern, str):
-        return _parse_tag_version(tag, pattern)
+        parsed = tag_version_and_text(tag, pattern)
+        return parsed if isinstance(parsed, str) else parsed[0]
     return _parse_uncached(tag, compile_tag_pattern(pattern))
 
 
@@ -153,8 +154,11 @@ def parse_tag_version(tag: str, pattern: str | re.Pattern[str] = DEFAULT_TAG_PAT
 # parsed by the scan and by the build: one parse per (name, pattern). `Version` is immutable. Bounded, so
 # a long-lived process (`serve`) does not grow with every tag it ever saw.
 @functools.lru_cache(maxsize=1 << 16)
-def _parse_tag_version(tag: str, pattern: str) -> Version | str:
-    return _parse_uncached(tag, _compiled(pattern))
+def tag_version_and_text(tag: str, pattern: str) -> tuple[Version, str] | str:
+    """`parse_tag_version` with the version's normalised text, or the skip reason. The text is kept
+    with the tag name, never per Version: `Version("1") == Version("1.0")`."""
+    version = _parse_uncached(tag, _compiled(pattern))
+    return version if isinstance(version, str) else (version, str(version))
 
 
 @functools.lru_cache(maxsize=64)
