@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .models import Index, Project, Release
 from .snippets import (
@@ -56,6 +56,15 @@ environment = jinja2.Environment(
     keep_trailing_newline=True,
     auto_reload=False,  # templates ship with the package: no stat() of them on every page
 )
+
+
+def escape_all(values: Sequence[str]) -> list[str]:
+    """Every value HTML-escaped, as `escape` would, in one pass: the values are joined with NUL (which
+    escaping leaves alone), escaped together and split again. Tables of 50,000 rows print six values a
+    row, and one call per value cost a third of the site's render time. Values that hold a NUL
+    themselves are escaped one by one."""
+    parts = str(escape("\0".join(values))).split("\0")
+    return parts if len(parts) == len(values) else [str(escape(v)) for v in values]
 
 
 @functools.cache
@@ -126,9 +135,10 @@ class Recent:
 
 
 # One row of a project's release table, unpacked by releases.html in this order: version, tag, short
-# commit, commit URL, day, requires-python, badges (rendered by badges.html, "" for none). A plain
-# tuple, because 50,000 rows are made per build and the template loop unpacks it without lookups.
-ReleaseRow = tuple[str, str, str, str, str, str, Markup | str]
+# commit, commit URL, day, requires-python (each already HTML-escaped: the template prints them as
+# they are), badges (rendered by badges.html, "" for none). A plain tuple, because 50,000 rows are made
+# per build and the template loop unpacks it without lookups.
+ReleaseRow = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -314,20 +324,25 @@ def _row_badges(version: str, yanked: str | None) -> Markup | str:
 
 
 def _release_rows(project: Project, repo_url: str) -> Iterator[ReleaseRow]:
-    """Newest first, made while the template prints them: none of the 50,000 outlives its line."""
+    """Newest first, every text cell already escaped (releases.html prints them as they are)."""
     commits = f"{repo_url}/commit/" if repo_url != "#" else ""
-    return (
-        (
-            r.version,
-            r.tag,
-            r.commit[:7],
-            commits + r.commit if commits else "#",
-            r.date[:10] or "unknown",
-            r.requires_python or "any",
-            _row_badges(r.version, r.yanked),
-        )
-        for r in reversed(project.releases)
+    releases = project.releases[::-1]
+    cells = escape_all(
+        [
+            text
+            for r in releases
+            for text in (
+                r.version,
+                r.tag,
+                r.commit[:7],
+                commits + r.commit if commits else "#",
+                r.date[:10] or "unknown",
+                r.requires_python or "any",
+            )
+        ]
     )
+    rows = zip(*[iter(cells)] * 6, strict=True)  # six cells a release, in order
+    return ((*row, _row_badges(r.version, r.yanked)) for row, r in zip(rows, releases, strict=True))
 
 
 def render_project(

@@ -11,17 +11,18 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from .browse import HOME, render_browse_site, template
+from .browse import HOME, escape_all, render_browse_site, template
 from .models import Index, Project
 from .overrides import OVERRIDES_FILE, render_overrides
 
 ROOT_PAGE = "simple/index.html"
 BROWSE_PAGE = HOME
 
-# One anchor of a project's page, unpacked by simple_project.html in this order: URL, text,
-# requires-python, yanked (PEP 592: None not yanked, "" yanked without a reason). A plain tuple: 50,000
-# are made per build, and the template's loop unpacks it without attribute lookups.
-_Link = tuple[str, str, str | None, str | None]
+# One anchor of a project's page, unpacked by simple_project.html in this order, each already
+# HTML-escaped: URL, text, requires-python ("" for none), yanked (PEP 592: None not yanked, "" yanked
+# without a reason). A plain tuple: 50,000 are made per build, and the template's loop unpacks it
+# without attribute lookups.
+_Link = tuple[str, str, str, str | None]
 
 
 def project_page(name: str) -> str:
@@ -33,8 +34,19 @@ def render_simple_root(index: Index) -> str:
 
 
 def render_project_page(project: Project) -> str:
+    releases = project.releases
+    cells = escape_all(
+        [
+            text
+            for r in releases
+            for text in (r.url, f"{r.project}-{r.version}", r.requires_python or "", r.yanked or "")
+        ]
+    )
     links: list[_Link] = [
-        (r.url, f"{r.project}-{r.version}", r.requires_python, r.yanked) for r in project.releases
+        (url, text, requires_python, None if r.yanked is None else yanked)
+        for (url, text, requires_python, yanked), r in zip(
+            zip(*[iter(cells)] * 4, strict=True), releases, strict=True
+        )
     ]
     return template("simple_project.html").render(project=project, links=links)
 
