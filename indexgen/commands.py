@@ -263,6 +263,7 @@ def plan_build(
     )
 
 
+@without_cycle_collection  # the report and the write walk the same records: see heap.py
 def run_build(
     settings: Settings, environ: Mapping[str, str] | None = None, progress: Progress | None = None
 ) -> BuildOutcome:

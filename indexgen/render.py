@@ -98,5 +98,30 @@ def report_data(
     }
 
 
+# Keys sorted; `, ` and `: ` as json.dumps(indent=...) writes them inside a line. Without `indent` the
+# encoder is the C one: a 10,000-repository report took seconds in the pure-Python indenting encoder.
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
 def render_json(data: Mapping[str, Any]) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """Indented JSON in which a record holding no object (a release, a skip, a config entry) takes
+    one line: readable in a pager, one line per release for grep, and written at the C encoder's
+    speed."""
+    return (_json_text(data, "") + "\n").encode("utf-8")
+
+
+def _holds_object(value: Any) -> bool:
+    return isinstance(value, Mapping) or (
+        isinstance(value, list) and any(isinstance(v, Mapping) for v in value)
+    )
+
+
+def _json_text(value: Any, pad: str) -> str:
+    if isinstance(value, Mapping) and any(_holds_object(v) for v in value.values()):
+        inner = pad + "  "
+        items = [f"{inner}{_ONE_LINE.encode(str(k))}: {_json_text(value[k], inner)}" for k in sorted(value)]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and any(_holds_object(v) for v in value):
+        inner = pad + "  "
+        return "[\n" + ",\n".join(inner + _json_text(v, inner) for v in value) + "\n" + pad + "]"
+    return _ONE_LINE.encode(value)

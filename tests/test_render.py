@@ -174,3 +174,37 @@ def test_report_lists_releases_and_skips() -> None:
         "requires_python": ">=3.8",
     }
     assert data["skipped"] == []
+
+
+def test_report_json_puts_each_record_on_one_line_with_sorted_keys() -> None:
+    data = {
+        "projects": {
+            "b": {"repository": "acme/b", "releases": [{"version": "2", "tag": "v2", "yanked": None}]}
+        },
+        "config": {"exclude": {"value": ["sandbox-*", "é"], "source": "indexgen.toml"}},
+        "skipped": [{"repository": "acme/x", "tag": None, "reason": 'a "fork"'}],
+        "warnings": [],
+        "public_names": {},
+    }
+    text = render_json(data).decode()
+    assert json.loads(text) == data
+    assert text == (
+        "{\n"
+        '  "config": {\n'
+        '    "exclude": {"source": "indexgen.toml", "value": ["sandbox-*", "é"]}\n'
+        "  },\n"
+        '  "projects": {\n'
+        '    "b": {\n'
+        '      "releases": [\n'
+        '        {"tag": "v2", "version": "2", "yanked": null}\n'
+        "      ],\n"
+        '      "repository": "acme/b"\n'
+        "    }\n"
+        "  },\n"
+        '  "public_names": {},\n'
+        '  "skipped": [\n'
+        '    {"reason": "a \\"fork\\"", "repository": "acme/x", "tag": null}\n'
+        "  ],\n"
+        '  "warnings": []\n'
+        "}\n"
+    )
