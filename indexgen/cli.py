@@ -270,7 +270,8 @@ def summary(outcome: BuildOutcome) -> str:
     return (
         f"indexgen: {len(index.projects)} projects, {index.release_count} releases, "
         f"{skipped_tags} skipped tags, {skipped_repos} skipped repositories; "
-        f"{outcome.usage.summary()}; wrote {outcome.output}"
+        f"{outcome.usage.summary()}; "
+        + (f"wrote {outcome.output}" if outcome.written else f"nothing changed: kept {outcome.output}")
     )
 
 

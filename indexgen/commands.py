@@ -29,6 +29,7 @@ from .render import render_json, render_site, report_data
 from .rules import ProjectLayout, repository_exclusion
 from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
+from .unchanged import inputs_digest, live_pages_digest
 from .versions import parse_tag_version
 from .write import LEGACY_STATE_FILE, STATE_FILE, recover_interrupted_swap, stage_file, write_site
 
@@ -42,6 +43,7 @@ class BuildOutcome:
     output: Path
     changes: Changes = field(default_factory=Changes)  # against the previous build's state
     public: Mapping[str, str] = field(default_factory=dict)  # acknowledged PyPI twins: name → version
+    written: bool = True  # False when the output already held this very site, left as it was
 
 
 def read_previous_state(settings: Settings) -> BuildState:
@@ -158,7 +160,8 @@ class BuildPlan:
     usage: ApiUsage
     shrink: Shrink  # what the previous build published that this one lacks
     public: Mapping[str, str]  # every PyPI twin found, acknowledged or not: name → PyPI's version
-    files: Mapping[str, bytes]  # the pages, the state excluded
+    # The pages, the state excluded; None when the output directory already holds exactly them.
+    files: Mapping[str, bytes] | None
     changes: Changes
     state: bytes  # the state this build would write
     unacknowledged: tuple[str, ...] = ()  # the twins not acknowledged with `allow_public`, sorted
@@ -231,9 +234,21 @@ def plan_build(
     for name, version in sorted(acknowledged.items()):
         log.info("%s also exists on PyPI (%s): acknowledged with --allow-public", name, version)
 
-    files = render_site(index, settings.site_url, acknowledged)
-    digest = site_digest(files, frozenset({STATE_FILE}))
     published = published_versions(index)
+    inputs = (
+        ""
+        if settings.repos
+        else inputs_digest(index, scan.repos, scan.trees, settings.site_url, acknowledged)
+    )
+    # Nothing new since the previous full build: its state's bytes are this build's, and so are its
+    # pages, which need not be made again when the output directory still holds them (unchanged.py).
+    same = bool(inputs) and not scan.files and inputs == previous.inputs and previous.raw[:2] == b"\x1f\x8b"
+    files: Mapping[str, bytes] | None = None
+    if same and (dry_run or _holds_pages_of(settings.output, previous)):
+        digest = previous.digest
+    else:
+        files = render_site(index, settings.site_url, acknowledged)
+        digest = site_digest(files, frozenset({STATE_FILE}))
     changes = compare_builds(
         previous.published,
         published,
@@ -241,13 +256,23 @@ def plan_build(
         current_digest=digest,
         first_build=previous.empty,
     )
-    # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
-    generation = previous.generation + (1 if changes.pages_changed else 0)
-    # A `--repo` build carries over what it did not rescan (the unnamed repositories' commits).
-    carry = previous if settings.repos else None
-    state = dump_state(
-        scan.repos, metadata, published, generation=generation, digest=digest, trees=scan.trees, carry=carry
-    )
+    if same and digest == previous.digest:
+        state = previous.raw
+    else:
+        # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
+        generation = previous.generation + (1 if changes.pages_changed else 0)
+        # A `--repo` build carries over what it did not rescan (the unnamed repositories' commits).
+        carry = previous if settings.repos else None
+        state = dump_state(
+            scan.repos,
+            metadata,
+            published,
+            generation=generation,
+            digest=digest,
+            trees=scan.trees,
+            carry=carry,
+            inputs=inputs,
+        )
     return BuildPlan(
         previous,
         tuple(scan.repos),
@@ -268,7 +293,6 @@ def run_build(
     settings: Settings, environ: Mapping[str, str] | None = None, progress: Progress | None = None
 ) -> BuildOutcome:
     plan = plan_build(settings, environ, progress)
-    files = {**plan.files, STATE_FILE: plan.state}
     # The report is written in full before the swap, so that a report that cannot be written leaves
     # the previous site untouched, and put in place only once the new site is.
     report = (
@@ -279,14 +303,29 @@ def run_build(
         else None
     )
     try:
-        write_site(settings.output, files)
+        if plan.files is not None:
+            write_site(settings.output, {**plan.files, STATE_FILE: plan.state})
     except BaseException:
         if report is not None:
             report.discard()
         raise
     if report is not None:
         report.commit()
-    return BuildOutcome(plan.index, plan.usage, settings.output, plan.changes, plan.public)
+    return BuildOutcome(
+        plan.index, plan.usage, settings.output, plan.changes, plan.public, written=plan.files is not None
+    )
+
+
+def _holds_pages_of(output: Path, previous: BuildState) -> bool:
+    """True when `output` holds the previous build's site as it wrote it: its state (those very
+    bytes) and pages whose digest is the one that state records."""
+    try:
+        state = (output / STATE_FILE).read_bytes()
+    except OSError:
+        return False
+    if state != previous.raw or not previous.digest:
+        return False
+    return live_pages_digest(output.resolve(), frozenset({STATE_FILE})) == previous.digest
 
 
 def _log_findings(index: Index) -> None:

@@ -87,6 +87,10 @@ class BuildState:
     # The repositories that hold no Python project, unnamed: per repository, the metadata keys of its
     # tags' commits (all of them in `commits`, each a MetadataProblem).
     unlisted: tuple[tuple[str, ...], ...] = ()
+    # The digest of the inputs of the full build that wrote it (unchanged.inputs_digest), "" for
+    # a `--repo` build's state and older states: a rebuild with the same inputs reuses `raw`.
+    inputs: str = ""
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the bytes it was read from
 
     @property
     def empty(self) -> bool:
@@ -238,6 +242,7 @@ def dump_state(
     digest: str = "",
     trees: Mapping[str, KnownTree] | None = None,
     carry: BuildState | None = None,
+    inputs: str = "",
 ) -> bytes:
     """The state as deterministic gzip-compressed JSON (sorted keys, no timestamps).
 
@@ -369,6 +374,8 @@ def dump_state(
     }
     if sub:
         data["sub"] = {k: renumber(v) for k, v in sub.items()}
+    if inputs:
+        data["inputs"] = inputs
     all_trees = {**(carry.trees if carry is not None else {}), **(trees or {})}
     kept_trees = {name: t for name, t in all_trees.items() if name in listed_names}
     if kept_trees:
@@ -408,7 +415,7 @@ def parse_state(raw: bytes | str, where: str = "") -> BuildState:
         raise StateUnreadable(where, f"is corrupt ({type(exc).__name__}: {exc})") from None
     if state is None:
         raise StateUnreadable(where, "is corrupt (bad generation or digest)")
-    return state
+    return dataclasses.replace(state, raw=raw.encode("utf-8") if isinstance(raw, str) else raw)
 
 
 def _header(data: Mapping[str, Any]) -> tuple[int, str] | None:
@@ -499,7 +506,16 @@ def _parse_v2(data: Mapping[str, Any]) -> BuildState | None:
         _str(name): {_str(v): _position(c, table) for v, c in versions.items()}
         for name, versions in data["published"].items()
     }
-    return BuildState(repos, commits, published, *header, _trees(data), tuple(unlisted))
+    inputs = data.get("inputs", "")
+    return BuildState(
+        repos,
+        commits,
+        published,
+        *header,
+        _trees(data),
+        tuple(unlisted),
+        inputs=inputs if isinstance(inputs, str) and _DIGEST.fullmatch(inputs) else "",
+    )
 
 
 def _parse_v1(data: Mapping[str, Any]) -> BuildState | None:

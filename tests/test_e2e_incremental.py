@@ -5,6 +5,7 @@ deleted; a repository in another language gaining a Python project) runs the rea
 GitHub. After every step the build on top of the previous site and state (a full build, or `--repo`
 for the one repository the step changed) is compared with a cold build of the same organisation into
 an empty directory: every page byte-identical, and the same state but for its generation counter.
+Then a rebuild with nothing changed must leave the site exactly as it is.
 """
 
 from __future__ import annotations
@@ -194,3 +195,9 @@ def test_incremental_builds_write_what_a_cold_build_writes(walk: Walk) -> None:
         if extra:  # then the next full build, on top of the state `--repo` left
             walk.build(site)
             assert_same_as_cold(walk, site, f"{what}, then a full build")
+        # Nothing changed since that full build: the next one keeps the site as it is, not a byte
+        # or an inode touched (what it would have written is what the cold build above wrote).
+        before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in site.rglob("*")}
+        again = walk.build(site)
+        assert "; nothing changed: kept " in again.stdout, f"{what}, then a rebuild: {again.stdout}"
+        assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in site.rglob("*")} == before, what

@@ -51,7 +51,7 @@ SUMMARY = re.compile(
     r"indexgen: (?P<projects>\d+) projects, (?P<releases>\d+) releases, (?P<skipped_tags>\d+) skipped tags, "
     r"(?P<skipped_repos>\d+) skipped repositories; (?P<rest>\d+) REST requests(?: \((?P<rest_left>\d+) left\))?"
     r"(?:, (?P<queries>\d+) GraphQL queries, (?P<points>\d+) points(?: \((?P<points_left>\d+) left\))?)?"
-    r"; wrote (?P<output>.+)"
+    r"; (?:wrote|nothing changed: kept) (?P<output>.+)"
 )
 LINK = re.compile(
     r'href="git\+https://[^"@]+@(?P<commit>[0-9a-f]{40})#egg=(?P<name>[a-z0-9.-]+)-(?P<version>[^"-]+)"'

@@ -36,7 +36,13 @@ class Org:
     def site(self) -> Path:
         return self.root / "site"
 
-    def build(self, *args: str, scanner: str = "graphql", output: Path | None = None) -> CliRun:
+    def build(
+        self,
+        *args: str,
+        scanner: str = "graphql",
+        output: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> CliRun:
         self.gh.reset_counters()
         run = run_indexgen(
             "build",
@@ -48,7 +54,9 @@ class Org:
             "--scanner",
             scanner,
             *args,
-            env=cli_environ(self.root / "home", {"GITHUB_TOKEN": TOKEN, "INDEXGEN_RETRY_BACKOFF": "0.01"}),
+            env=cli_environ(
+                self.root / "home", {"GITHUB_TOKEN": TOKEN, "INDEXGEN_RETRY_BACKOFF": "0.01", **(env or {})}
+            ),
             cwd=self.root,
         )
         assert run.returncode == 0, run.describe()

@@ -1,0 +1,111 @@
+"""Recognising a rebuild whose inputs are those of the build before it, so as to skip its dearest steps.
+
+Most scheduled builds of an organisation find nothing new. Such a build still lists the repositories
+and builds the index (the report, the summary and the guards need it), but its pages and its state
+would come out byte for byte as the previous build wrote them, so they need not be made again:
+
+- the pages are a function of the index, the site URL, the acknowledged PyPI twins and the code that
+  renders them;
+- the state is a function of the scanned repositories and trees, the metadata of their commits (all
+  taken from the previous state when the scan read no file), the published versions (from the index)
+  and the pages' digest and generation (unchanged with the pages).
+
+`inputs_digest` hashes all of these, the code included (every file of the installed package and the
+versions of the libraries that shape the output), and a full build stores it in its state. The next
+build whose digest is equal, and which read no file, reuses the previous state's bytes; when the
+output directory still holds exactly the pages that state describes (`live_pages_digest`), it also
+leaves them as they are instead of rendering and writing them again. A `--repo` build stores no
+digest: what it carries over for the next full build is not a function of its inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .models import Index, RepoSnapshot
+from .monorepo import KnownTree
+
+# The libraries whose behaviour is part of the output: names and versions (packaging), templates
+# (jinja2), escaping (markupsafe).
+_LIBRARIES = ("jinja2", "markupsafe", "packaging")
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A sha256 of indexgen's own files and of the versions of the libraries that shape its output:
+    any change to the code (a template, a reader) makes every rebuild a full one once."""
+    return package_fingerprint(Path(__file__).resolve().parent)
+
+
+def package_fingerprint(package: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    for name in _LIBRARIES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        digest.update(f"{name}=={version}\0".encode())
+    return digest.hexdigest()
+
+
+def inputs_digest(
+    index: Index,
+    repos: Iterable[RepoSnapshot],
+    trees: Mapping[str, KnownTree],
+    site_url: str | None,
+    public: Mapping[str, str],
+) -> str:
+    """A sha256 of everything a full build's pages and state are made from (see the module)."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    # repr of frozen dataclasses, tuples and dicts of strings: every field, in a fixed order.
+    for part in (
+        (site_url, sorted(public.items())),
+        index,
+        sorted(repos, key=lambda r: r.full_name),
+        sorted(trees.items()),
+    ):
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def live_pages_digest(output: Path, exclude: frozenset[str]) -> str | None:
+    """`changes.site_digest` of the pages in `output` as they are on disk (its top-level dotfiles,
+    which a build keeps, and `exclude` left out); None when it is not a directory or cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        paths = []
+        for root, dirs, names in os.walk(output, onerror=_raise):
+            relative = Path(root).relative_to(output)
+            top = relative == Path(".")
+            if top:
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in names:
+                if top and (name.startswith(".") or name in exclude):
+                    continue
+                if (Path(root) / name).is_symlink():  # a build writes regular files only
+                    return None
+                paths.append((relative / name).as_posix())
+            for name in dirs:  # a symbolic link to a directory is not a page a build writes
+                if (Path(root) / name).is_symlink():
+                    return None
+        for path in sorted(paths):
+            data = (output / path).read_bytes()
+            digest.update(f"{path}\0{len(data)}\0".encode())
+            digest.update(data)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _raise(error: OSError) -> None:
+    raise error
