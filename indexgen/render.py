@@ -104,24 +104,21 @@ _ONE_LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", 
 
 
 def render_json(data: Mapping[str, Any]) -> bytes:
-    """Indented JSON in which a record holding no object (a release, a skip, a config entry) takes
-    one line: readable in a pager, one line per release for grep, and written at the C encoder's
-    speed."""
+    """Indented JSON in which each object inside a list (a release, a skip) and each object holding
+    no other object (a setting) takes one line: readable in a pager, one line per release for grep,
+    and written by the C encoder."""
     return (_json_text(data, "") + "\n").encode("utf-8")
 
 
-def _holds_object(value: Any) -> bool:
-    return isinstance(value, Mapping) or (
-        isinstance(value, list) and any(isinstance(v, Mapping) for v in value)
-    )
+def _holds_object(value: Mapping[str, Any]) -> bool:
+    return any(type(v) is dict or (type(v) is list and dict in map(type, v)) for v in value.values())
 
 
 def _json_text(value: Any, pad: str) -> str:
-    if isinstance(value, Mapping) and any(_holds_object(v) for v in value.values()):
-        inner = pad + "  "
+    inner = pad + "  "
+    if type(value) is dict and _holds_object(value):
         items = [f"{inner}{_ONE_LINE.encode(str(k))}: {_json_text(value[k], inner)}" for k in sorted(value)]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and any(_holds_object(v) for v in value):
-        inner = pad + "  "
-        return "[\n" + ",\n".join(inner + _json_text(v, inner) for v in value) + "\n" + pad + "]"
+    if type(value) is list and dict in map(type, value):
+        return "[\n" + ",\n".join(inner + _ONE_LINE.encode(v) for v in value) + "\n" + pad + "]"
     return _ONE_LINE.encode(value)

@@ -79,33 +79,40 @@ def inputs_digest(
 
 
 def live_pages_digest(output: Path, exclude: frozenset[str]) -> str | None:
-    """`changes.site_digest` of the pages in `output` as they are on disk (its top-level dotfiles,
-    which a build keeps, and `exclude` left out); None when it is not a directory or cannot be read."""
-    digest = hashlib.sha256()
+    """`changes.site_digest` of the pages in `output` as they are on disk (the top-level dotfiles,
+    which a build keeps, and the top-level files named in `exclude` left out); None when it is not a
+    directory, cannot be read, or holds anything but directories and regular files (a build writes
+    nothing else)."""
     try:
-        paths = []
-        for root, dirs, names in os.walk(output, onerror=_raise):
-            relative = Path(root).relative_to(output)
-            top = relative == Path(".")
-            if top:
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in names:
-                if top and (name.startswith(".") or name in exclude):
-                    continue
-                if (Path(root) / name).is_symlink():  # a build writes regular files only
-                    return None
-                paths.append((relative / name).as_posix())
-            for name in dirs:  # a symbolic link to a directory is not a page a build writes
-                if (Path(root) / name).is_symlink():
-                    return None
+        paths = _regular_files(os.fspath(output), "", exclude)
+        digest = hashlib.sha256()
+        root = os.fspath(output)
         for path in sorted(paths):
-            data = (output / path).read_bytes()
+            with open(os.path.join(root, path), "rb") as file:
+                data = file.read()
             digest.update(f"{path}\0{len(data)}\0".encode())
             digest.update(data)
-    except OSError:
+    except (OSError, ValueError):
         return None
     return digest.hexdigest()
 
 
-def _raise(error: OSError) -> None:
-    raise error
+def _regular_files(directory: str, prefix: str, exclude: frozenset[str]) -> list[str]:
+    """Relative paths of the regular files below `directory`; ValueError at anything else."""
+    found = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            # The top-level dotfiles a build keeps (a dot directory it would drop: it counts).
+            top_file = not prefix and entry.is_file(follow_symlinks=False)
+            if top_file and (entry.name.startswith(".") or entry.name in exclude):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                below = _regular_files(entry.path, f"{prefix}{entry.name}/", exclude)
+                if not below:
+                    raise ValueError(f"an empty directory: {entry.path}")  # a build makes none
+                found += below
+            elif entry.is_file(follow_symlinks=False):
+                found.append(prefix + entry.name)
+            else:
+                raise ValueError(f"not a regular file: {entry.path}")
+    return found

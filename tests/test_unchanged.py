@@ -85,6 +85,10 @@ def test_the_digest_of_a_written_site_is_the_digest_of_its_pages(tmp_path: Path)
     (site / "simple" / "extra.html").write_text("")
     assert live_pages_digest(site, frozenset({STATE_FILE})) != expected
     (site / "simple" / "extra.html").unlink()
+    (site / ".git").mkdir()  # a build would not keep a directory, dot or not
+    assert live_pages_digest(site, frozenset({STATE_FILE})) != expected
+    (site / ".git").rmdir()
+    assert live_pages_digest(site, frozenset({STATE_FILE})) == expected
 
     os.unlink(site / "robots.txt")
     os.symlink(tmp_path / "elsewhere", site / "robots.txt")
