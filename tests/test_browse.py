@@ -233,3 +233,16 @@ def test_packages_json_is_a_versioned_catalogue(site: dict[str, bytes]) -> None:
     utils = data["projects"][1]
     assert utils["dependencies"][0] == "zeta.utils>=0.2"  # of the latest final release, 2.0.0
     assert json.loads(render_site(browse_index())["packages.json"])["index_url"] is None
+
+
+def test_escape_all_escapes_like_markupsafe_one_value_at_a_time() -> None:
+    from markupsafe import escape
+
+    from indexgen.browse import escape_all
+
+    values = ['<script>alert("x")</script>', "a & b", "it's", "", "plain", ">=3.9,<4"]
+    assert escape_all(values) == [str(escape(v)) for v in values]
+    # A value holding the separator itself cannot shift the others: each is escaped on its own.
+    tricky = ["<a>", "x\0<b>", "&"]
+    assert escape_all(tricky) == [str(escape(v)) for v in tricky]
+    assert escape_all([]) == []
