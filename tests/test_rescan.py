@@ -11,6 +11,7 @@ import dataclasses
 import random
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,9 @@ from indexgen.github.http import ApiUsage
 from indexgen.github.rescan import carry_over
 from indexgen.github.scanner import NoProgress, ScanResult
 from indexgen.models import TagRef
+from indexgen.state import parse_state
+from indexgen.write import STATE_FILE
+from tests.e2e.cli import cli_environ, run_indexgen, snapshot
 from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeRepo, FakeTag, fake_sha
 from tests.fakegithub.gitload import synthetic_pyproject
 
@@ -376,3 +380,45 @@ def test_a_rescan_finds_what_a_full_listing_finds(seed: int) -> None:
             if kinds == {"add"}:
                 assert names == ["repository_rescan", "commit_files"], kinds
             previous = dataclasses.replace(rescan, files={**previous.files, **rescan.files})
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_repo_build_costs_two_queries_and_writes_what_a_cold_build_writes(org: Org, tmp_path: Path) -> None:
+    """The real CLI: `build --repo` after a new release of the 150-tag repository sends two GraphQL
+    queries (the listing and the new commit's files) and writes the site and state a cold build
+    writes; with nothing new, one query; an accepted move is always seen, however old the tag."""
+    (tmp_path / "home").mkdir()
+    env = cli_environ(tmp_path / "home", {"GITHUB_TOKEN": TOKEN})
+
+    def build(output: Path, *extra: str) -> int:
+        org.gh.reset_counters()
+        args = ["build", "--org", OWNER, "--output", str(output), "--api-url", org.server.base_url]
+        run = run_indexgen(*args, "--no-pypi-check", *extra, env=env, cwd=tmp_path)
+        assert run.returncode == 0, run.describe()
+        return org.gh.graphql_requests
+
+    def same_as_cold(site: Path, name: str) -> None:
+        build(tmp_path / name)
+        ours, cold = snapshot(site), snapshot(tmp_path / name)
+        assert sorted(ours) == sorted(cold)
+        assert [n for n in cold if n != STATE_FILE and ours[n] != cold[n]] == []
+        generationless = [dataclasses.replace(parse_state(s[STATE_FILE]), generation=0) for s in (ours, cold)]
+        assert generationless[0] == generationless[1]
+
+    site = tmp_path / "site"
+    build(site)
+    org.repo.tags.append(FakeTag("v2.0.0", org.commit("2.0.0")))
+    assert build(site, "--repo", FULL) == 2
+    same_as_cold(site, "cold-1")
+    assert build(site, "--repo", FULL) == 1
+    same_as_cold(site, "cold-2")
+
+    hidden = org.hidden()[0]
+    moved = org.commit(hidden.name[1:], day=-1)
+    org.repo.tags[org.repo.tags.index(hidden)] = FakeTag(hidden.name, moved)
+    accept = f"{FULL}@{hidden.name}"
+    assert build(site, "--repo", FULL, "--accept-moved-tag", accept) == 3  # every tag listed, one file read
+    assert moved in (site / "simple" / NAME / "index.html").read_text()
