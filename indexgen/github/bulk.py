@@ -3,7 +3,8 @@
 Repositories come 100 to a query with their first 100 tags each, peeled to commits, and no file
 contents: a rebuild where nothing changed costs one query per 100 repositories. Metadata files are
 then read only for commits the caller does not know, 500 commits to a query (`nodes(ids:)` ×5, one
-point). A repository with more tags than a page is completed with follow-up queries.
+point). A repository with more tags than a page is completed with follow-up queries, but for a
+`--repo` rescan that can take the older tags from the previous build (`rescan`).
 """
 
 from __future__ import annotations
