@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,7 +23,9 @@ from indexgen.github.graphql import GraphQLClient
 from indexgen.github.http import ApiUsage
 from indexgen.github.rescan import carry_over
 from indexgen.github.scanner import NoProgress, ScanResult
-from indexgen.models import TagRef
+from indexgen.layouts import Discovery
+from indexgen.models import RepoSnapshot, TagRef
+from indexgen.monorepo import metadata_key
 from indexgen.state import parse_state
 from indexgen.write import STATE_FILE
 from tests.e2e.cli import cli_environ, run_indexgen, snapshot
@@ -184,14 +187,35 @@ class Org:
         self.repo.files[sha] = {"pyproject.toml": synthetic_pyproject(NAME, version)}
         return sha
 
-    def scan(self, previous: ScanResult | None = None) -> tuple[ScanResult, list[str]]:
+    def scan(
+        self, previous: ScanResult | None = None, *, discover: bool = False
+    ) -> tuple[ScanResult, list[str]]:
         """A `--repo` rescan on top of `previous` (None: a full listing), reading the files of the
         commits `previous` did not read, as `commands._scan` asks; and the queries it sent."""
-        client = Recording(self.server.graphql_url, Token(TOKEN, "GITHUB_TOKEN"), ApiUsage(), backoff=0)
-        read = set(previous.files) if previous is not None else set()
         known = {r.full_name.lower(): r for r in previous.repos} if previous is not None else None
+        return self._scan(previous, discover, known)
+
+    def full(self, previous: ScanResult, *, discover: bool = False) -> ScanResult:
+        """What a scan that lists every tag finds, reading the same files."""
+        return self._scan(previous, discover, None)[0]
+
+    def _scan(
+        self, previous: ScanResult | None, discover: bool, known: Mapping[str, RepoSnapshot] | None
+    ) -> tuple[ScanResult, list[str]]:
+        client = Recording(self.server.graphql_url, Token(TOKEN, "GITHUB_TOKEN"), ApiUsage(), backoff=0)
+        keys = set(previous.files) if previous is not None else set()
+        seen = {key.partition(":")[0] for key in keys}
+        discovery = Discovery(
+            dict(previous.trees) if previous is not None else {},
+            need=lambda tag, directory: metadata_key(tag.commit, directory) not in keys,
+            fresh=lambda tag: tag.commit not in seen,
+        )
         result = GraphQLScanner(client).scan_repos(
-            [FULL], lambda t: t.commit not in read, NoProgress(), known=known
+            [FULL],
+            lambda t: t.commit not in keys and bool(re.fullmatch(r"v\d[\d.]*", t.name)),
+            NoProgress(),
+            discovery=discovery if discover else None,
+            known=known,
         )
         return result, client.names
 
@@ -205,12 +229,6 @@ class Org:
 
     def when(self, tag: FakeTag) -> datetime:
         return datetime.fromisoformat(self.repo.creator_date(tag).replace("Z", "+00:00"))
-
-    def full(self, previous: ScanResult) -> ScanResult:
-        """What a scan that lists every tag finds, reading the same files."""
-        client = Recording(self.server.graphql_url, Token(TOKEN, "GITHUB_TOKEN"), ApiUsage(), backoff=0)
-        read = set(previous.files)
-        return GraphQLScanner(client).scan_repos([FULL], lambda t: t.commit not in read, NoProgress())
 
 
 def make_org(seed: int = 0, tags: int = 150) -> Iterator[Org]:
@@ -337,6 +355,48 @@ def test_a_carried_tag_whose_metadata_is_unknown_is_listed(org: Org) -> None:
     assert names == ["repository_rescan", "repository_tags", "commit_files"]
     assert after == org.full(forgotten)
     assert list(after.files) == [unread]
+
+
+def test_a_monorepo_rescan_carries_only_what_its_known_layout_has_read() -> None:
+    """With projects below the root, a carried tag must not need a directory read (it comes without
+    a node ID): while the default branch's tree is the one the previous build read, its directories'
+    metadata is known and the older tags are carried; once a release brings a new tree, with a new
+    project directory every tag named by a distribution is read at, every tag is listed."""
+    gh = FakeGitHub()
+    gh.add_token(TOKEN, "scanner", orgs=[OWNER])
+    repo = FakeRepo(OWNER, NAME, tags=[], files={}, commit_dates={})
+    gh.add_repo(repo)
+    cli = b'[project]\nname = "acme-cli"\nversion = "0.1"\n'
+    with FakeGitHubServer(gh) as server:
+        org = Org(gh, server, repo)
+
+        def release(version: str, day: float | None = None, extra: bool = False) -> str:
+            sha = org.commit(version, day=day)
+            core = f'[project]\nname = "acme-core"\nversion = "{version}"\n'.encode()
+            repo.files[sha] = {"libs/core/pyproject.toml": core, "libs/cli/pyproject.toml": cli}
+            if extra:
+                repo.files[sha]["libs/extra/pyproject.toml"] = b'[project]\nname = "acme-extra"\n'
+            repo.tags.append(FakeTag(f"acme-core-{version}", sha))
+            return sha
+
+        for i in range(120):
+            repo.head = release(f"1.{i}.0", day=float(i))
+        before, _ = org.scan(discover=True)
+        assert before.trees[FULL].projects == ("libs/cli", "libs/core")
+        assert len([k for k in before.files if k.endswith(":libs/core")]) == 120
+
+        release("2.0.0")  # the default branch stays where it was: its tree is the one read
+        after, names = org.scan(before, discover=True)
+        assert names == ["repository_rescan", "commit_referenced_files"]
+        assert after == org.full(before, discover=True)
+
+        merged = dataclasses.replace(after, files={**before.files, **after.files})
+        repo.head = release("2.1.0", extra=True)
+        again, names = org.scan(merged, discover=True)
+        assert names[:3] == ["repository_rescan", "repository_tags", "default_branch_trees"]
+        assert again == org.full(merged, discover=True)
+        assert again.trees[FULL].projects == ("libs/cli", "libs/core", "libs/extra")
+        assert len([k for k in again.files if k.endswith(":libs/extra")]) == 122
 
 
 def _mutate(org: Org, rng: random.Random) -> str:
