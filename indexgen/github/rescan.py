@@ -16,15 +16,17 @@ to give the same tags a full listing gives, as far as two pages and a count can 
 
 Otherwise the caller pages through every tag, as without a previous build. The order GitHub gives
 for `TAG_COMMIT_DATE` is documented only as "underlying commit date"; for annotated tags it is
-reported to follow the tagger's date (the date `TagRef.date` holds). Only rule 3 depends on it, and
-only for its cost: where GitHub's order differs, rule 3 falls back more often, never less.
+reported to follow the tagger's date (renovatebot/renovate#16374), the date `TagRef.date` holds.
+Only rule 3 depends on the order: rules 1 and 2 hold whatever order the newest page comes in.
 
 What no rule here can see: a change confined to tags on neither page that keeps the count, namely a
 tag moved to an older commit (keeping or lowering its date), or a tag deleted while another, dated
-no later than the newest page's oldest, is added. The rescan then carries the previous build's view of
-those tags: it publishes nothing the previous build did not publish (a moved release keeps its
-published commit anyway, as on every build without `--accept-moved-tag`), and the next full build,
-which lists every tag, reports the move, removes the deleted tag's version and adds the new one.
+no later than the newest page's oldest, is added (were GitHub's order other than the tagger's date,
+rule 3 would see less of the first kind, never anything on a page). The rescan then carries the
+previous build's view of those tags: it publishes nothing the previous build did not publish (a moved
+release keeps its published commit anyway, as on every build without `--accept-moved-tag`, and the
+build asks for every tag when that option names the repository), and the next full build, which lists
+every tag, reports the move, removes the deleted tag's version and adds the new one.
 """
 
 from __future__ import annotations
