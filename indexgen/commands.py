@@ -138,7 +138,13 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         raise ConfigError(
             ("--repo rescans on top of a previous build: none found in --output or --previous",)
         )
-    rescanned = scanner.scan_repos(settings.repos, need_files, progress, select=select, discovery=discovery)
+    # The scanner may take a repository's older tags from the previous build; not where a moved tag
+    # is accepted, since the move must be seen.
+    accepting = {moved.partition("@")[0] for moved in settings.accept_moved}
+    snapshots = {n.lower(): r for n, r in previous.repos.items() if n.lower() not in accepting}
+    rescanned = scanner.scan_repos(
+        settings.repos, need_files, progress, select=select, discovery=discovery, known=snapshots
+    )
     fresh = {r.full_name.lower(): r for r in rescanned.repos}
     kept = [r for name, r in sorted(previous.repos.items()) if name.lower() not in fresh]
     trees = {**{n: t for n, t in previous.trees.items() if n.lower() not in fresh}, **rescanned.trees}

@@ -1017,3 +1017,35 @@ def test_graphql_scan_reads_topics_and_release_dates_from_the_fake(
         "v1.0.0": "2021-01-01T00:00:00Z",
         "v1.1.0": "2022-01-01T00:00:00Z",
     }
+
+
+def test_tag_commit_date_orders_annotated_tags_by_their_taggers_date(gh: FakeGitHub) -> None:
+    """`TAG_COMMIT_DATE` is git's `creatordate`: an annotated tag made late on an old commit counts
+    from its tagger's date (zone included), a lightweight one from its commit's committed date."""
+    old, mid, new = "1" * 40, "2" * 40, "3" * 40
+    dates = {old: "2021-01-01T00:00:00Z", mid: "2022-01-01T00:00:00Z", new: "2023-01-01T00:00:00Z"}
+    gh.add_repo(
+        FakeRepo(
+            ORG,
+            "dated",
+            tags=[
+                FakeTag("a-light-old", old),
+                FakeTag("b-late", old, annotated=True, tagged_at="2024-01-01T01:00:00+02:00"),
+                FakeTag("c-light-new", new),
+                FakeTag("d-annotated-mid", mid, annotated=True),
+                FakeTag("e-zone", mid, annotated=True, tagged_at="2023-12-31T23:30:00-01:00"),
+            ],
+            commit_dates=dates,
+        )
+    )
+    query = """query($d: OrderDirection!) { repository(owner: "acme", name: "dated") {
+        refs(refPrefix: "refs/tags/", first: 10, orderBy: {field: TAG_COMMIT_DATE, direction: $d}) {
+          nodes { name target { __typename ... on Tag { tagger { date } } } } } } }"""
+    with FakeGitHubServer(gh) as srv:
+        desc = gql(srv, query, {"d": "DESC"}).json()["data"]["repository"]["refs"]["nodes"]
+        asc = gql(srv, query, {"d": "ASC"}).json()["data"]["repository"]["refs"]["nodes"]
+    # b-late: 2023-12-31T23:00Z; e-zone: 2024-01-01T00:30Z (later, though its text sorts first).
+    assert [n["name"] for n in desc] == ["e-zone", "b-late", "c-light-new", "d-annotated-mid", "a-light-old"]
+    assert [n["name"] for n in asc] == [n["name"] for n in reversed(desc)]
+    assert desc[1]["target"]["tagger"]["date"] == "2024-01-01T01:00:00+02:00"
+    assert desc[3]["target"]["tagger"]["date"] == dates[mid]  # tagged when committed

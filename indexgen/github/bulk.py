@@ -3,7 +3,8 @@
 Repositories come 100 to a query with their first 100 tags each, peeled to commits, and no file
 contents: a rebuild where nothing changed costs one query per 100 repositories. Metadata files are
 then read only for commits the caller does not know, 500 commits to a query (`nodes(ids:)` ×5, one
-point). A repository with more tags than a page is completed with follow-up queries.
+point). A repository with more tags than a page is completed with follow-up queries, but for a
+`--repo` rescan that can take the older tags from the previous build (`rescan`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, Skip, Sourc
 from ..monorepo import PROJECT_FILES, KnownTree, TreeRead, metadata_key, tree_from_graphql
 from .graphql import GraphQLClient, GraphQLErrors
 from .http import ApiUsage
+from .rescan import carry_over
 from .scanner import (
     NeedFiles,
     Progress,
@@ -70,6 +72,21 @@ def _peel(target: Mapping[str, Any] | None) -> tuple[str, str, str] | str:
         tagged = tagged or str((target.get("tagger") or {}).get("date") or "")
         target = target["target"]
     return "the tag points to no object"
+
+
+_Listed = tuple[str, tuple[TagRef, str] | str]
+"""A listed tag ref: its name, and its tag with the commit's node ID or why it has no commit."""
+
+
+def _listed(ref: Mapping[str, Any]) -> _Listed:
+    peeled = _peel(ref.get("target"))
+    if isinstance(peeled, str):
+        return str(ref["name"]), peeled
+    return str(ref["name"]), (TagRef(str(ref["name"]), peeled[0], peeled[2]), peeled[1])
+
+
+def _tag_ref(listed: tuple[TagRef, str] | str) -> TagRef | None:
+    return None if isinstance(listed, str) else listed[0]
 
 
 def _kind_word(kind: OwnerKind) -> str:
@@ -198,6 +215,9 @@ class GraphQLScanner:
         need_files: NeedFiles,
         select: SelectRepo | None,
         skipped: list[Skip],
+        *,
+        previous: RepoSnapshot | None = None,
+        discovery: Discovery | None = None,
     ) -> RepoSnapshot:
         full_name = str(node["nameWithOwner"])
         url = str(node["url"])
@@ -220,22 +240,82 @@ class GraphQLScanner:
         head, _, at_root = _head(node)
         self._heads[full_name] = (head, at_root)
         refs = node.get("refs") or {}
-        ref_nodes = list(refs.get("nodes") or [])
+        listed = [_listed(ref) for ref in refs.get("nodes") or []]
         page = refs.get("pageInfo") or {}
+        carried: tuple[TagRef, ...] = ()
         if page.get("hasNextPage"):
-            ref_nodes += self._more_tags(full_name, str(page.get("endCursor") or ""))
-        tags = []
-        for ref in ref_nodes:
-            peeled = _peel(ref.get("target"))
-            if isinstance(peeled, str):
-                skipped.append(Skip(full_name, str(ref["name"]), peeled))
+            found = self._carry(repo, node, listed, previous, need_files, discovery)
+            if isinstance(found, str):
+                listed += [
+                    _listed(ref) for ref in self._more_tags(full_name, str(page.get("endCursor") or ""))
+                ]
+            else:
+                listed, carried = found
+        tags = list(carried)
+        for name, tag in listed:
+            if isinstance(tag, str):
+                skipped.append(Skip(full_name, name, tag))
                 continue
-            tag = TagRef(str(ref["name"]), peeled[0], peeled[2])
-            tags.append(tag)
-            self._node_ids[tag.commit] = peeled[1]
-            if tag.commit not in wanted and need_files(tag):
-                wanted[tag.commit] = peeled[1]
+            ref, node_id = tag
+            tags.append(ref)
+            self._node_ids[ref.commit] = node_id
+            if ref.commit not in wanted and need_files(ref):
+                wanted[ref.commit] = node_id
         return dataclasses.replace(repo, tags=tuple(sorted(tags, key=lambda t: t.name)))
+
+    def _carry(
+        self,
+        repo: RepoSnapshot,
+        node: Mapping[str, Any],
+        first: list[_Listed],
+        previous: RepoSnapshot | None,
+        need_files: NeedFiles,
+        discovery: Discovery | None,
+    ) -> tuple[list[_Listed], tuple[TagRef, ...]] | str:
+        """The tags the rescan query's two pages list (without duplicates) and the previous build's
+        tags they do not show, when together they are every tag (`rescan.carry_over`) and none of the
+        carried tags needs a file read (they come without node IDs); else why the tags must be paged."""
+        newest_refs = node.get("newest")
+        if previous is None or newest_refs is None:
+            return "no previous build of the repository"
+        newest = [_listed(ref) for ref in newest_refs.get("nodes") or []]
+        pages = [[(name, _tag_ref(tag)) for name, tag in page] for page in (first, newest)]
+        total = newest_refs.get("totalCount")
+        found = carry_over(previous.tags, pages, total if isinstance(total, int) else None, pages[1])
+        if isinstance(found, tuple):
+            whole = (*found, *(t for page in pages for _, t in page if t is not None))
+            if not self._carried_are_read(
+                dataclasses.replace(repo, tags=whole), found, need_files, discovery
+            ):
+                found = "a carried tag's metadata is still to be read"
+        if isinstance(found, str):
+            log.debug("%s: listing every tag: %s", repo.full_name, found)
+            return found
+        names = {name for name, _ in first}
+        return first + [(name, tag) for name, tag in newest if name not in names], found
+
+    def _carried_are_read(
+        self,
+        repo: RepoSnapshot,
+        carried: Sequence[TagRef],
+        need_files: NeedFiles,
+        discovery: Discovery | None,
+    ) -> bool:
+        """True when no carried tag will ask for a file read: at the root (`need_files`), nor, with
+        discovery, in a project directory. Mirrors `_discover`, whose tree read would come too late."""
+        if any(need_files(tag) for tag in carried):
+            return False
+        if discovery is None:
+            return True
+        head, at_root = self._heads.get(repo.full_name, ("", False))
+        configured = discovery.configured_for(repo.full_name)
+        tree = None
+        if not configured and not at_root:
+            if head and needs_tree_read(repo, discovery):
+                return False  # which directories hold projects is known only after the tree read
+            tree = discovery.known(repo.full_name)
+        layout = scan_layout(tree, configured)
+        return not file_reads(dataclasses.replace(repo, tags=tuple(carried)), layout, discovery, need_files)
 
     def _owner_pages(self, owner: Owner) -> Iterator[Mapping[str, Any]]:
         cursor: str | None = None
@@ -418,6 +498,7 @@ class GraphQLScanner:
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
@@ -425,15 +506,22 @@ class GraphQLScanner:
         progress.start(", ".join(full_names), len(full_names))
         for full_name in full_names:
             owner, name = full_name.split("/", 1)
+            # A repository the previous build listed: its newest tags come along, so that its older
+            # tags may be taken from that build instead of paged through (`rescan`).
+            previous = (known or {}).get(full_name.lower())
             data = self._client.query(
-                "repository",
+                "repository" if previous is None else "repository_rescan",
                 {"owner": owner, "name": name, "tagPageSize": TAG_PAGE_SIZE},
                 allow=lambda exc: exc.types() == {"NOT_FOUND"},
             )
             node = data.get("repository")
             if not node:
                 raise OwnerNotFound(full_name, "repository")
-            repos.append(self._snapshot(node, wanted, need_files, select, skipped))
+            repos.append(
+                self._snapshot(
+                    node, wanted, need_files, select, skipped, previous=previous, discovery=discovery
+                )
+            )
             progress.advance(repos=1, tags=len(repos[-1].tags))
         return self._finish(repos, wanted, skipped, need_files, progress, discovery)
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 QUERY_NAMES = (
     "owner_repositories",
     "repository",
+    "repository_rescan",
     "repository_tags",
     "commit_files",
     "commit_referenced_files",

@@ -356,6 +356,7 @@ class RestScanner:
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,  # not used: REST lists tags by name only
     ) -> ScanResult:
         listed = [
             self._find(name, "repository", lambda name=name: self._gh.get_repo(name)) for name in full_names

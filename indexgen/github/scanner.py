@@ -90,8 +90,11 @@ class Scanner(Protocol):
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,
     ) -> ScanResult:
-        """Just these repositories (`owner/name`), for a targeted rescan."""
+        """Just these repositories (`owner/name`), for a targeted rescan. `known`: the previous
+        build's snapshots by lower-cased full name, from which a scanner may take the tags it can
+        prove unchanged instead of listing them again (the result is the same either way)."""
         ...
 
 

@@ -452,6 +452,13 @@ def _all_refs(repo: FakeRepo) -> list[tuple[str, str, FakeTag | None]]:
     return refs
 
 
+def _creator_date(repo: FakeRepo, match: tuple[str, str, FakeTag | None]) -> datetime:
+    """A ref's `TAG_COMMIT_DATE` key, as an instant (a tagger's date may carry a zone)."""
+    _, commit, tag = match
+    stamp = repo.creator_date(tag) if tag is not None else repo.commit_date(commit)
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
 class RepoObj(GqlObject):
     typename = "Repository"
 
@@ -503,7 +510,9 @@ class RepoObj(GqlObject):
         order = args.get("orderBy")
         direction = (order or {}).get("direction") or args.get("direction") or "ASC"
         if order and order["field"] == "TAG_COMMIT_DATE":
-            matches.sort(key=lambda m: (repo.commit_date(m[1]), m[0]), reverse=direction == "DESC")
+            # Documented as "underlying commit date"; GitHub is reported to order annotated tags by
+            # their tagger's date (renovatebot/renovate#16374), as git's `creatordate` does.
+            matches.sort(key=lambda m: (_creator_date(repo, m), m[0]), reverse=direction == "DESC")
         else:
             matches.sort(key=lambda m: m[0], reverse=direction == "DESC")
         ctx = self.ctx
@@ -649,8 +658,7 @@ class TagObj(_GitObj):
         super().__init__(ctx, repo, tag.level_sha(level), tag.commit, "Tag")
         self.tag, self.level = tag, level
         self.fields.update({"name": tag.name, "message": tag.message or f"Release {tag.name}\n"})
-        # An annotated tag's tagger date: the fake tags a commit when it is committed.
-        date = repo.commit_date(tag.commit)
+        date = repo.tagger_date(tag)
         self.fields["tagger"] = {"date": date, "email": "tagger@example.test", "name": "Tagger"}
 
     def gql_target(self, info: Info) -> GqlObject:

@@ -90,6 +90,8 @@ class FakeTag:
     depth: int = 1
     #: What the chain ends at: a "commit", or a "tree" or "blob" (then ``commit`` is that object's id).
     target_type: str = "commit"
+    #: An annotated tag's tagger date (every tag object of its chain); None: tagged when committed.
+    tagged_at: str | None = None
 
     def __post_init__(self) -> None:
         if self.target_type not in ("commit", "tree", "blob") or self.depth < 1:
@@ -233,6 +235,15 @@ class FakeRepo:
 
     def commit_date(self, sha: str) -> str:
         return self.commit_dates.get(sha, self.pushed_at)
+
+    def tagger_date(self, tag: FakeTag) -> str:
+        """An annotated tag's tagger date: its own, else the tagged commit's (tagged when committed)."""
+        return tag.tagged_at or self.commit_date(tag.commit)
+
+    def creator_date(self, tag: FakeTag) -> str:
+        """The date GitHub orders tags by for `TAG_COMMIT_DATE`: git's `creatordate`, the tagger's
+        date for an annotated tag, the commit's committer date for a lightweight one."""
+        return self.tagger_date(tag) if tag.annotated else self.commit_date(tag.commit)
 
 
 @dataclass

@@ -487,7 +487,7 @@ def get_git_tag(req: RestRequest, repo: FakeRepo, sha: str) -> RestResponse:
             "tagger": {
                 "name": "Fake Tagger",
                 "email": "tagger@example.test",
-                "date": repo.commit_date(tag.commit),
+                "date": repo.tagger_date(tag),
             },
             "object": {"sha": tag.commit, "type": "commit", "url": f"{r}/git/commits/{tag.commit}"},
             "verification": {
