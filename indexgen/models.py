@@ -26,7 +26,7 @@ class Owner:
     kind: OwnerKind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TagRef:
     """A git tag and the commit it points to, peeled through annotated tags (40 hex)."""
 
@@ -37,7 +37,7 @@ class TagRef:
     date: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RepoSnapshot:
     """One repository as the API listed it, with its tags (empty for skipped repositories)."""
 
@@ -78,7 +78,7 @@ class SourceFiles:
 METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectMetadata:
     """What a project's metadata says at one commit, read statically (never executed).
 
@@ -95,7 +95,7 @@ class ProjectMetadata:
     dependencies: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetadataProblem:
     """Why the metadata at one commit cannot make a release: the skip reason for its tags."""
 
@@ -105,7 +105,7 @@ class MetadataProblem:
 MetadataResult = ProjectMetadata | MetadataProblem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skip:
     """A repository or tag that publishes nothing, and why. `tag` is None for a whole repository."""
 
@@ -114,7 +114,7 @@ class Skip:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Release:
     """One installable version: one anchor on the project's page."""
 
