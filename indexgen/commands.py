@@ -25,7 +25,7 @@ from .models import Index, ProjectMetadata, RepoSnapshot, TagRef
 from .monorepo import metadata_key
 from .previous import fetch_previous_state
 from .pypi import PublicNameCollision, PyPIUnreachable, fetch_public_versions
-from .render import render_json, render_site, report_data
+from .render import json_chunks, render_site, report_data
 from .rules import ProjectLayout, repository_exclusion
 from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
@@ -303,7 +303,7 @@ def run_build(
     # the previous site untouched, and put in place only once the new site is.
     report = (
         stage_file(
-            settings.report, render_json(report_data(plan.index, plan.public, config_report(settings)))
+            settings.report, json_chunks(report_data(plan.index, plan.public, config_report(settings)))
         )
         if settings.report
         else None

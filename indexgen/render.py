@@ -7,7 +7,7 @@ here. Output is byte-identical for identical input: sorted, no timestamps.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -64,13 +64,15 @@ def render_site(
     return {path: text.encode("utf-8") for path, text in sorted(pages.items())}
 
 
-def report_data(
-    index: Index, public: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The `--report` JSON: projects with their releases, every skipped repository and tag, the
-    releases hidden below a `min_version`, and (when given) the resolved configuration."""
-    projects: dict[str, Any] = {}
-    for p in index.projects:
+class _ReportProjects(Mapping[str, Any]):
+    """The report's `projects`, each entry made when it is read: the encoder writes one project's
+    releases at a time, so a report of 100,000 releases never exists whole as objects."""
+
+    def __init__(self, projects: Iterable[Project]) -> None:
+        self._projects = {p.name: p for p in projects}
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        p = self._projects[name]
         releases = [
             {
                 "version": r.version,
@@ -83,9 +85,22 @@ def report_data(
             }
             for r in p.releases
         ]
-        projects[p.name] = {"repository": p.repository, "releases": releases}
+        return {"repository": p.repository, "releases": releases}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._projects)
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+
+def report_data(
+    index: Index, public: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The `--report` JSON: projects with their releases, every skipped repository and tag, the
+    releases hidden below a `min_version`, and (when given) the resolved configuration."""
     return {
-        "projects": projects,
+        "projects": _ReportProjects(index.projects),
         "skipped": [asdict(s) for s in index.skipped],
         "warnings": [*index.warnings, *(str(m) for m in index.moved)],
         "moved_tags": [asdict(m) for m in index.moved],
@@ -107,18 +122,32 @@ def render_json(data: Mapping[str, Any]) -> bytes:
     """Indented JSON in which each object inside a list (a release, a skip) and each object holding
     no other object (a setting) takes one line: readable in a pager, one line per release for grep,
     and written by the C encoder."""
-    return (_json_text(data, "") + "\n").encode("utf-8")
+    return b"".join(json_chunks(data))
+
+
+def json_chunks(data: Mapping[str, Any]) -> Iterator[bytes]:
+    """`render_json`'s bytes a piece at a time (a project's releases at most), to be written as made."""
+    for text in _json_text(data, ""):
+        yield text.encode("utf-8")
+    yield b"\n"
 
 
 def _holds_object(value: Mapping[str, Any]) -> bool:
+    if type(value) is not dict:  # a mapping made on demand, such as the report's projects
+        return True
     return any(type(v) is dict or (type(v) is list and dict in map(type, v)) for v in value.values())
 
 
-def _json_text(value: Any, pad: str) -> str:
+def _json_text(value: Any, pad: str) -> Iterator[str]:
     inner = pad + "  "
-    if type(value) is dict and _holds_object(value):
-        items = [f"{inner}{_ONE_LINE.encode(str(k))}: {_json_text(value[k], inner)}" for k in sorted(value)]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if type(value) is list and dict in map(type, value):
-        return "[\n" + ",\n".join(inner + _ONE_LINE.encode(v) for v in value) + "\n" + pad + "]"
-    return _ONE_LINE.encode(value)
+    if isinstance(value, Mapping) and _holds_object(value):
+        separator = "{\n"
+        for key in sorted(value):
+            yield f"{separator}{inner}{_ONE_LINE.encode(str(key))}: "
+            yield from _json_text(value[key], inner)
+            separator = ",\n"
+        yield ("{}" if separator == "{\n" else "\n" + pad + "}")
+    elif type(value) is list and dict in map(type, value):
+        yield "[\n" + ",\n".join(inner + _ONE_LINE.encode(v) for v in value) + "\n" + pad + "]"
+    else:
+        yield _ONE_LINE.encode(value)

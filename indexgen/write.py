@@ -22,7 +22,7 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,8 +247,9 @@ class StagedFile:
             os.unlink(self.temp)
 
 
-def stage_file(path: Path, data: bytes) -> StagedFile:
-    """Write `data` to a temporary file in `path`'s directory, ready to replace `path`."""
+def stage_file(path: Path, data: bytes | Iterable[bytes]) -> StagedFile:
+    """Write `data` (bytes, or pieces of them written as they come) to a temporary file in `path`'s
+    directory, ready to replace `path`."""
     temp = None
     try:
         if path.is_dir():
@@ -256,10 +257,15 @@ def stage_file(path: Path, data: bytes) -> StagedFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
-    except OSError as exc:
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                f.writelines(data)
+    except BaseException as exc:  # a write error, or whatever stopped the pieces: no file left behind
         if temp:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
-        raise OutputError(str(path), exc.strerror or str(exc)) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(str(path), exc.strerror or str(exc)) from exc
+        raise
     return StagedFile(Path(temp), path)

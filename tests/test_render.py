@@ -208,3 +208,17 @@ def test_report_json_puts_each_record_on_one_line_with_sorted_keys() -> None:
         '  "warnings": []\n'
         "}\n"
     )
+
+
+def test_report_json_in_pieces_is_the_whole_report_and_makes_projects_one_at_a_time() -> None:
+    from indexgen.render import json_chunks
+
+    data = report_data(
+        sample_index(), {"zeta-utils": "9.0"}, {"link_style": {"value": "https", "source": "default"}}
+    )
+    pieces = list(json_chunks(data))
+    assert b"".join(pieces) == render_json(data)
+    assert len(pieces) > 10 and max(map(len, pieces)) < len(render_json(data)) / 2
+    assert json.loads(render_json(data))["projects"]["zeta-utils"]["releases"][0]["version"] == "0.1"
+    empty = render_json(report_data(build_index([], {})))
+    assert json.loads(empty)["projects"] == {} and b'"projects": {}' in empty

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,18 @@ def test_the_linked_site_is_still_swapped_in_whole(tmp_path: Path, monkeypatch: 
     ((staged, live),) = seen
     assert staged == changed and live == live_before
     assert contents(site) == changed
+
+
+def test_a_staged_file_whose_pieces_fail_leaves_no_file(tmp_path: Path) -> None:
+    from indexgen.write import stage_file
+
+    def pieces() -> Iterator[bytes]:
+        yield b"{"
+        raise RuntimeError("the encoder failed")
+
+    with pytest.raises(RuntimeError):
+        stage_file(tmp_path / "report.json", pieces())
+    assert list(tmp_path.iterdir()) == []
+    staged = stage_file(tmp_path / "report.json", iter([b"{", b"}"]))
+    staged.commit()
+    assert (tmp_path / "report.json").read_bytes() == b"{}"
