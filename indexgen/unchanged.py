@@ -20,6 +20,7 @@ digest: what it carries over for the next full build is not a function of its in
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.metadata
@@ -66,15 +67,21 @@ def inputs_digest(
 ) -> str:
     """A sha256 of everything a full build's pages and state are made from (see the module)."""
     digest = hashlib.sha256(code_fingerprint().encode())
-    # repr of frozen dataclasses, tuples and dicts of strings: every field, in a fixed order.
-    for part in (
-        (site_url, sorted(public.items())),
-        index,
-        sorted(repos, key=lambda r: r.full_name),
+    listed: list[RepoSnapshot] = sorted(repos, key=lambda r: r.full_name)
+    # repr of frozen dataclasses, tuples and dicts of strings: every field, in a fixed order. One
+    # record at a time: the whole index's repr is tens of MB for a large organisation.
+    parts: tuple[Iterable[object], ...] = (
+        [site_url, sorted(public.items())],
+        index.projects,
+        [dataclasses.replace(index, projects=())],
+        listed,
         sorted(trees.items()),
-    ):
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
+    )
+    for part in parts:
+        for record in part:
+            digest.update(repr(record).encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        digest.update(b"\1")
     return digest.hexdigest()
 
 
