@@ -65,6 +65,9 @@ def test_an_environment_with_other_start_up_variables_gets_a_fresh_interpreter(t
     (hook / "sitecustomize.py").write_text("import sys\nprint('hook ran', file=sys.stderr)\n")
     env = cli_environ(tmp_path, {"PYTHONPATH": str(hook)})
     assert FORKS.run(("--help",), env, tmp_path, 60) is None
+    measured = cli_environ(tmp_path, {"COVERAGE_PROCESS_CONFIG": "{}"})
+    assert FORKS.run(("--help",), measured, tmp_path, 60) is None  # coverage starts with the interpreter
+    assert FORKS.run(("--help",), cli_environ(tmp_path), tmp_path, 60) is not None
     run = run_indexgen("--help", env=env, cwd=tmp_path)
     assert run.returncode == 0 and "hook ran" in run.stderr
 

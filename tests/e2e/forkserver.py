@@ -11,9 +11,10 @@ it like any process) and Python's own ending (a SystemExit's code, a traceback a
 uncaught exception, the atexit functions, the flushed streams).
 
 What a forked child cannot have is a different interpreter start-up: `Forks.run` refuses any
-environment whose start-up variables (PYTHON*, LANG, LC_*, COVERAGE_*) differ from the servers', and the caller then
-starts a fresh interpreter. Two servers take runs in turn, each started with its own random hash seed, so
-two runs in a row never share one (a test comparing their outputs still sees set orders that differ).
+environment whose start-up variables (PYTHON*, LANG, LC_*) differ from the servers', or that coverage
+measures, and the caller then starts a fresh interpreter. Two servers take runs in turn, each started
+with its own random hash seed, so two runs in a row never share one (a test comparing their outputs
+still sees set orders that differ).
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-# Variables read when the interpreter starts (encodings, paths, hash seed, site hooks, coverage's
-# subprocess measuring): a forked child would keep the server's.
-_STARTUP_PREFIXES = ("PYTHON", "LC_", "COVERAGE_")
+# Variables read when the interpreter starts (encodings, paths, hash seed, site hooks): a forked child
+# would keep the server's.
+_STARTUP_PREFIXES = ("PYTHON", "LC_")
 _STARTUP_NAMES = ("LANG",)
 
 # The server: stdlib only until it imports indexgen.cli. It leaves when its stdin (a pipe from the test
@@ -258,7 +259,9 @@ class Forks:
                     root.mkdir()
                     self._servers.append(ForkServer(root, base))
                 atexit.register(self.close)
-            if _startup(env) != self._startup:
+            # Coverage's subprocess measuring (`patch = ["subprocess"]` sets COVERAGE_PROCESS_CONFIG) starts
+            # with the interpreter too, and saves one data file per process it started in.
+            if _startup(env) != self._startup or any(k.startswith("COVERAGE_") for k in env):
                 return None
             server = self._servers[self._turn % len(self._servers)]
             self._turn += 1
