@@ -8,12 +8,15 @@ requests a build really cost, retries included.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
 from github.GithubRetry import GithubRetry
+from github.Requester import Requester
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +115,34 @@ class CountingRetry(GithubRetry):
         else:
             self._check_retry_after(response)
         retry = super().increment(method, url, *args, **kwargs)
+        if response is not None and response.status == 429 and self.get_retry_after(response) is None:
+            retry = self._wait_out_a_429(retry, response, url)
         if response is not None and response.status in (403, 429):
             wait = self.get_retry_after(response) or retry.get_backoff_time()
             if wait >= 1:
                 log.warning("GitHub API rate limit: waiting %.0f s before retrying", wait)
+        return retry
+
+    def _wait_out_a_429(self, retry: Any, response: Any, url: str | None) -> Any:
+        """GithubRetry waits out a rate limit answered as 403 only; GitHub answers one as 429 too (docs:
+        "403 or 429"), which would otherwise be retried after the short 5xx backoff. The same waits: until
+        the reset for the primary limit, `secondary_rate_wait` for the secondary one, bounded by
+        --max-wait."""
+        try:
+            message = str(json.loads(self.get_content(response, url or "")).get("message", ""))
+        except (ValueError, AttributeError):
+            return retry
+        if not is_rate_limit(response.status, message):
+            return retry
+        if Requester.isPrimaryRateLimitError(message):
+            reset = reset_epoch(response.headers)
+            wait = reset - time.time() + 1 if reset is not None else 0.0
+        else:
+            wait = self.secondary_rate_wait
+        if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+            raise RateLimitExceededExceedsMaxWait(response.status, {}, dict(response.headers), wait=wait)
+        wait = max(wait, retry.get_backoff_time())
+        retry.get_backoff_time = lambda: wait
         return retry
 
     def _check_retry_after(self, response: Any) -> None:
