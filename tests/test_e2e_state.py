@@ -4,9 +4,10 @@ fake GitHub. The organisation mixes repositories with a Python project and repos
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,19 +86,26 @@ def non_python(name: str, tags: int) -> FakeRepo:
     )
 
 
-@pytest.fixture
-def org(tmp_path: Path) -> Iterator[Org]:
+@contextlib.contextmanager
+def small_org(root: Path, others: Iterable[str]) -> Iterator[Org]:
+    """Three Python repositories with two tags each, and `others` without a project, served."""
     gh = FakeGitHub()
     gh.add_token(TOKEN, "state-bot", orgs=[ORG])
     owner = gh.add_owner(ORG)
     for i in range(3):
         repo = synthetic_repo(ORG, i, 2)
         owner.repos[repo.name] = repo
-    for name in ("website", "payroll", "infra"):
+    for name in others:
         gh.add_repo(non_python(name, 2))
-    (tmp_path / "home").mkdir()
+    (root / "home").mkdir()
     with FakeGitHubServer(gh) as server:
-        yield Org(gh, server, tmp_path)
+        yield Org(gh, server, root)
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Iterator[Org]:
+    with small_org(tmp_path, ("website", "payroll", "infra")) as made:
+        yield made
 
 
 @pytest.mark.parametrize("scanner", ["rest", "graphql"])

@@ -14,8 +14,8 @@ import pytest
 
 from indexgen.state import parse_state
 from tests.e2e.cli import CliRun, snapshot
-from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeTag, fake_sha, synthetic_repo
-from tests.test_e2e_state import ORG, STATE, TOKEN, Org, non_python
+from tests.fakegithub import FakeTag, fake_sha
+from tests.test_e2e_state import ORG, STATE, Org, small_org
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +25,8 @@ SITE_URL = "--site-url=https://acme.github.io/index/"
 
 @pytest.fixture
 def org(tmp_path: Path) -> Iterator[Org]:
-    gh = FakeGitHub()
-    gh.add_token(TOKEN, "unchanged-bot", orgs=[ORG])
-    owner = gh.add_owner(ORG)
-    for i in range(3):
-        repo = synthetic_repo(ORG, i, 2)
-        owner.repos[repo.name] = repo
-    gh.add_repo(non_python("website", 2))
-    (tmp_path / "home").mkdir()
-    with FakeGitHubServer(gh) as server:
-        yield Org(gh, server, tmp_path)
+    with small_org(tmp_path, ("website",)) as made:
+        yield made
 
 
 def files_on_disk(site: Path) -> dict[Path, tuple[int, int]]:
