@@ -2,7 +2,8 @@
 
 Starts the fake GitHub server of the test suite with a synthetic organisation (a pyproject.toml at every
 tag, `--latency-ms` added to every request), runs `indexgen build` as a subprocess and prints, for each
-case, the API requests and GraphQL points the server counted, the wall time and the build's peak memory:
+case, the API requests and GraphQL points the server counted, the wall time (which includes the fake
+server's own work, in this process), indexgen's CPU seconds (user + sys) and the build's peak memory:
 
   (a) cold build (GraphQL)          (b) rebuild, nothing changed     (c) rebuild after one new tag
   (d) `--repo` rescan of one repo    (e) REST scanner, cold (on `--rest-repos` repositories, since a REST
@@ -138,7 +139,8 @@ def add_tag(gh: FakeGitHub, tag: str) -> None:
 def row(label: str, m: dict[str, float], target: str = "") -> str:
     return (
         f"{label:<34} {int(m['requests']):>7} {int(m['rest']):>6} {int(m['graphql']):>8} "
-        f"{int(m['points']):>7} {m['seconds']:>8.2f} {m['peak_mb']:>8.0f} {int(m['releases']):>8}  {target}"
+        f"{int(m['points']):>7} {m['seconds']:>8.2f} {m['cpu']:>6.2f} {m['peak_mb']:>8.0f} "
+        f"{int(m['releases']):>8}  {target}"
     )
 
 
@@ -149,8 +151,8 @@ def scan_cases(args: argparse.Namespace, work: Path) -> None:
     synthetic_org(ORG, args.repos, args.tags, gh=gh)
     print(f"synthetic org: {args.repos} repositories × {args.tags} tags, {args.latency_ms:g} ms per request")
     print(
-        f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'peak MB':>8}"
-        f" {'releases':>8}"
+        f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'CPU s':>6} "
+        f"{'peak MB':>8} {'releases':>8}"
     )
     with FakeGitHubServer(gh) as server:
         site = work / "site"
