@@ -25,6 +25,7 @@ import functools
 import hashlib
 import importlib.metadata
 import os
+import platform
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -38,8 +39,8 @@ _LIBRARIES = ("jinja2", "markupsafe", "packaging")
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A sha256 of indexgen's own files and of the versions of the libraries that shape its output:
-    any change to the code (a template, a reader) makes every rebuild a full one once."""
+    """A sha256 of indexgen's own files and of the versions of Python and of the libraries that shape
+    its output: any change to the code (a template, a reader) makes the next rebuild a full one."""
     return package_fingerprint(Path(__file__).resolve().parent)
 
 
@@ -49,6 +50,7 @@ def package_fingerprint(package: Path) -> str:
         data = path.read_bytes()
         digest.update(f"{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
         digest.update(data)
+    digest.update(f"python=={platform.python_version()}\0".encode())
     for name in _LIBRARIES:
         try:
             version = importlib.metadata.version(name)
