@@ -230,22 +230,24 @@ def _add_serve_parser(commands: Any) -> None:
 
 
 def run_serve_command(args: argparse.Namespace) -> int:
+    server = None
+    # Ctrl-C stops it cleanly from the moment the server exists, also while the banner is printed.
     try:
         server = make_server(Path(args.directory), args.host, args.port)
+        url = server_url(server)
+        if not is_loopback(args.host):
+            print(f"warning: listening on {args.host}: other machines can reach this site", file=sys.stderr)
+        print(f"Serving {args.directory} at {url} (Ctrl-C to stop)", flush=True)
+        print(f"  pip install --extra-index-url {url}simple/ PACKAGE", flush=True)
+        server.serve_forever()
     except IndexgenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    url = server_url(server)
-    if not is_loopback(args.host):
-        print(f"warning: listening on {args.host}: other machines can reach this site", file=sys.stderr)
-    print(f"Serving {args.directory} at {url} (Ctrl-C to stop)", flush=True)
-    print(f"  pip install --extra-index-url {url}simple/ PACKAGE", flush=True)
-    try:
-        server.serve_forever()
     except KeyboardInterrupt:
         print("stopped", flush=True)
     finally:
-        server.server_close()
+        if server is not None:
+            server.server_close()
     return 0
 
 

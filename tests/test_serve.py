@@ -176,3 +176,41 @@ def test_a_non_loopback_host_is_served_only_when_asked_and_warned_about(
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
     assert process.returncode == 0
+
+
+def test_ctrl_c_while_the_banner_is_printed_stops_cleanly(
+    acme_build: AcmeBuild, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C that lands between the server's start and `serve_forever` (a test that signals as soon
+    as it reads the first line hits that window) stops like any other: "stopped", exit 0, the socket
+    closed, no traceback."""
+    import indexgen.cli as cli
+
+    closed: list[bool] = []
+    real = cli.make_server
+
+    def server(*args: object) -> object:
+        made = real(*args)  # type: ignore[arg-type]
+        close = made.server_close
+        made.server_close = lambda: (closed.append(True), close())[1]  # type: ignore[method-assign]
+        return made
+
+    real_print = print
+    banner: list[object] = []
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        if not banner:  # the first line of the banner: Ctrl-C arrives
+            banner.append(args)
+            raise KeyboardInterrupt
+        real_print(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(cli, "make_server", server)
+    monkeypatch.setattr("builtins.print", interrupted)
+    try:
+        code = cli.main(["serve", str(acme_build.site), "--port", "0"])
+    except KeyboardInterrupt:
+        code = -2  # what the process would die with: a traceback and no "stopped"
+    monkeypatch.undo()
+    assert code == 0
+    assert closed == [True]
+    assert "Serving" in str(banner) and capsys.readouterr().out == "stopped\n"
