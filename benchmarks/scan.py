@@ -64,6 +64,18 @@ def child_build(argv: list[str], rss_file: str) -> int:
         Path(rss_file).write_text(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 
 
+def bench_github(latency_ms: float) -> FakeGitHub:
+    """A fake GitHub without rate limits that knows the benchmark's token, `latency_ms` per request."""
+    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=latency_ms)
+    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    return gh
+
+
+def beyond(m: dict[str, float], plain: dict[str, float]) -> str:
+    """The requests a case costs beyond the plain organisation's same case."""
+    return f"+{int(m['requests'] - plain['requests'])} requests"
+
+
 def run_build(gh: FakeGitHub, server: FakeGitHubServer, output: Path, *extra: str) -> dict[str, float]:
     gh.reset_counters()
     with (
@@ -146,8 +158,7 @@ def row(label: str, m: dict[str, float], target: str = "") -> str:
 
 def scan_cases(args: argparse.Namespace, work: Path) -> None:
     plain: dict[str, dict[str, float]] = {}
-    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    gh = bench_github(args.latency_ms)
     synthetic_org(ORG, args.repos, args.tags, gh=gh)
     print(f"synthetic org: {args.repos} repositories × {args.tags} tags, {args.latency_ms:g} ms per request")
     print(
@@ -166,8 +177,7 @@ def scan_cases(args: argparse.Namespace, work: Path) -> None:
         rescan = run_build(gh, server, site, "--repo", f"{ORG}/pkg-0007")
         print(row("(d) --repo rescan after a new tag", rescan, "target ≤ 2 requests"))
 
-    small = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    small.add_token(TOKEN, "bench", orgs=[ORG])
+    small = bench_github(args.latency_ms)
     synthetic_org(ORG, args.rest_repos, args.tags, gh=small)
     with FakeGitHubServer(small) as server:
         rest = run_build(small, server, work / "rest-site", "--scanner", "rest")
@@ -254,64 +264,39 @@ def add_mono_tag(gh: FakeGitHub, name: str, tag: str) -> None:
 
 def monorepo_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[str, float]]) -> None:
     every = args.monorepo_every
-    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    gh = bench_github(args.latency_ms)
     count = monorepo_org(gh, args.repos, args.tags, every)
     print(f"same org, {count} of {args.repos} repositories are monorepos of {len(MONO_PROJECTS)} projects:")
     with FakeGitHubServer(gh) as server:
         site = work / "monorepo-site"
         cold = run_build(gh, server, site)
-        print(
-            row(
-                "(i) cold build, GraphQL", cold, f"+{int(cold['requests'] - plain['a']['requests'])} requests"
-            )
-        )
+        print(row("(i) cold build, GraphQL", cold, beyond(cold, plain["a"])))
         warm = run_build(gh, server, site)
-        print(
-            row(
-                "(j) rebuild, nothing changed",
-                warm,
-                f"+{int(warm['requests'] - plain['b']['requests'])} requests",
-            )
-        )
+        print(row("(j) rebuild, nothing changed", warm, beyond(warm, plain["b"])))
         name = f"pkg-{every - 1:04d}"
         add_mono_tag(gh, name, "p1/v9.0.0")
         print(row("(k) rebuild, new tag in a monorepo", run_build(gh, server, site), "1 tree read"))
-    small = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    small.add_token(TOKEN, "bench", orgs=[ORG])
+    small = bench_github(args.latency_ms)
     monorepo_org(small, args.rest_repos, args.tags, every)
     with FakeGitHubServer(small) as server:
         rest_site = work / "monorepo-rest-site"
         rest = run_build(small, server, rest_site, "--scanner", "rest")
-        note = f"+{int(rest['requests'] - plain['e']['requests'])} requests"
-        print(row(f"(l) REST scanner cold, N={args.rest_repos}", rest, note))
+        print(row(f"(l) REST scanner cold, N={args.rest_repos}", rest, beyond(rest, plain["e"])))
         rest_warm = run_build(small, server, rest_site, "--scanner", "rest")
         print(row(f"    REST rebuild, N={args.rest_repos}", rest_warm))
 
 
 def computed_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[str, float]]) -> None:
-    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    gh = bench_github(args.latency_ms)
     computed = computed_org(gh, args.repos, args.tags)
     print(f"same org, {computed} of {args.repos} repositories exec their version file in setup.py:")
     with FakeGitHubServer(gh) as server:
         site = work / "computed-site"
         cold = run_build(gh, server, site)
-        print(
-            row(
-                "(f) cold build, GraphQL", cold, f"+{int(cold['requests'] - plain['a']['requests'])} requests"
-            )
-        )
+        print(row("(f) cold build, GraphQL", cold, beyond(cold, plain["a"])))
         warm = run_build(gh, server, site)
-        print(
-            row(
-                "(g) rebuild, nothing changed",
-                warm,
-                f"+{int(warm['requests'] - plain['b']['requests'])} requests",
-            )
-        )
-    small = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    small.add_token(TOKEN, "bench", orgs=[ORG])
+        print(row("(g) rebuild, nothing changed", warm, beyond(warm, plain["b"])))
+    small = bench_github(args.latency_ms)
     computed_org(small, args.rest_repos, args.tags)
     with FakeGitHubServer(small) as server:
         rest = run_build(small, server, work / "computed-rest-site", "--scanner", "rest")
@@ -347,8 +332,7 @@ def large_cases(args: argparse.Namespace, work: Path) -> None:
 
 
 def ten_thousand_cases(args: argparse.Namespace, work: Path) -> None:
-    gh = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    gh.add_token(TOKEN, "bench", orgs=[ORG])
+    gh = bench_github(args.latency_ms)
     # 10,000 repositories: 2,000 Python × 50 tags; 8,000 others × 20 version-like tags, of which every
     # 10th is empty, every 8th a fork (not scanned by default) and every 7th archived.
     synthetic_org(
@@ -368,8 +352,7 @@ def ten_thousand_cases(args: argparse.Namespace, work: Path) -> None:
 
 
 def five_thousand_cases(args: argparse.Namespace, work: Path) -> None:
-    big = FakeGitHub(core_limit=10**9, graphql_limit=10**9, latency_ms=args.latency_ms)
-    big.add_token(TOKEN, "bench", orgs=[ORG])
+    big = bench_github(args.latency_ms)
     synthetic_org(ORG, 5000, 100, gh=big)
     print(f"5,000 Python repositories × 100 tags, {args.latency_ms:g} ms")
     print(LARGE_HEADER)
