@@ -128,13 +128,13 @@ def _candidates(
             continue
         try:
             clone_url = _clone_url(repo, options.link_style)
-            url = build_link(clone_url, tag.commit, meta.name, version, subdirectory)
+            # `release_version` gives the tag's own Version back (a static version equal to it is not used)
+            text = tag_text if version is tag_version else str(version)
+            url = build_link(clone_url, tag.commit, meta.name, version, subdirectory, text=text)
         except ValueError as exc:  # a clone URL or commit that no link pip can parse can carry
             skipped.append(Skip(repo.full_name, tag.name, f"cannot make a pip link: {exc}"))
             continue
         name = _canonical(meta.name)
-        # `release_version` gives the tag's own Version back (a static version equal to it is not used)
-        text = tag_text if version is tag_version else str(version)
         found.append(_Candidate(repo, tag, meta, version, name, text, url, subdirectory))
     return found, skipped
 
@@ -236,7 +236,8 @@ def _pinned(
 
 
 def _link(c: _Candidate, commit: str, options: BuildOptions) -> str:
-    return build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version, c.subdirectory)
+    clone_url = _clone_url(c.repo, options.link_style)
+    return build_link(clone_url, commit, c.name, c.version, c.subdirectory, text=c.version_text)
 
 
 def _project(
@@ -258,7 +259,8 @@ def _project(
     floor = Version(options.min_version[name]) if name in options.min_version else None
     for c in ordered:
         commit, meta, move = _pinned(c, published, metadata, options)
-        moved += [move] if move else []
+        if move:
+            moved.append(move)
         url = c.url if commit == c.tag.commit else _link(c, commit, options)
         release = Release(
             c.name,
@@ -271,7 +273,7 @@ def _project(
             # The tag's date belongs to the tag's commit: unknown when an older commit stays published.
             date=c.tag.date if commit == c.tag.commit else "",
             dependencies=meta.dependencies,
-            yanked=yanked.get(c.version),
+            yanked=yanked.get(c.version) if yanked else None,
         )
         (hidden if floor is not None and c.version < floor else releases).append(release)
     listed = [c for c in ordered if floor is None or c.version >= floor]
@@ -354,9 +356,12 @@ def _unused_rules(
     options: BuildOptions, repositories: set[str], projects: list[Project], hidden: list[Release]
 ) -> list[str]:
     """A configuration entry that matches nothing is most often a typo: say so, naming its key."""
+    # Only the projects the configuration names: parsing every release of an organisation costs seconds.
+    named = {*options.yanked, *options.names, *options.min_version}
     versions: dict[str, set[Version]] = defaultdict(set)
-    for release in (*(r for p in projects for r in p.releases), *hidden):
-        versions[release.project].add(Version(release.version))
+    for release in (*(r for p in projects if p.name in named for r in p.releases), *hidden):
+        if release.project in named:
+            versions[release.project].add(Version(release.version))
     warnings = []
     if options.rules is not None:
         warnings += [
