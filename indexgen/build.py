@@ -61,7 +61,7 @@ Published = Mapping[str, Mapping[str, str]]
 """What earlier builds published: canonical project name → version → commit SHA."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Candidate:
     """A tag that makes a release, before name conflicts and duplicate versions are settled."""
 
