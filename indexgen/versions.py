@@ -320,7 +320,7 @@ def build_link(
     """
     if not _COMMIT_RE.fullmatch(commit):
         raise ValueError(f"commit {quote_value(commit)} is not 40 lowercase hex digits")
-    if text and _unpublishable(version) is None:
+    if text and "!" not in text and "+" not in text:  # the text of a version without epoch or local part
         fragment = _fragment(name, text)
     else:
         fragment = egg_fragment(name, version)
