@@ -28,12 +28,28 @@ class Changes:
 
 def site_digest(files: Mapping[str, bytes], exclude: frozenset[str] = frozenset()) -> str:
     """A sha256 over every page's path and bytes, except `exclude`: equal digests, equal sites."""
-    digest = hashlib.sha256()
+    digest = SiteDigest()
     for path in sorted(set(files) - exclude):
-        data = files[path]
-        digest.update(f"{path}\0{len(data)}\0".encode())
-        digest.update(data)
+        digest.add(path, files[path])
     return digest.hexdigest()
+
+
+class SiteDigest:
+    """`site_digest`, given the pages one at a time in path order (as `render.site_pages` makes them)."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._last: str | None = None
+
+    def add(self, path: str, data: bytes) -> None:
+        if self._last is not None and path <= self._last:
+            raise ValueError(f"pages out of order: {path!r} after {self._last!r}")
+        self._last = path
+        self._sha.update(f"{path}\0{len(data)}\0".encode())
+        self._sha.update(data)
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
 
 
 def compare_builds(

@@ -29,6 +29,7 @@ import platform
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .changes import SiteDigest
 from .models import Index, RepoSnapshot
 from .monorepo import KnownTree
 
@@ -94,13 +95,11 @@ def live_pages_digest(output: Path, exclude: frozenset[str]) -> str | None:
     nothing else)."""
     try:
         paths = _regular_files(os.fspath(output), "", exclude)
-        digest = hashlib.sha256()
+        digest = SiteDigest()
         root = os.fspath(output)
         for path in sorted(paths):
             with open(os.path.join(root, path), "rb") as file:
-                data = file.read()
-            digest.update(f"{path}\0{len(data)}\0".encode())
-            digest.update(data)
+                digest.add(path, file.read())
     except (OSError, ValueError):
         return None
     return digest.hexdigest()
