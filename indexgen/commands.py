@@ -123,13 +123,14 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         # Excluded repositories cost no tag or file requests; build.py gives the reason.
         return repository_exclusion(repo, rules.repo_filter) is None
 
-    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys.
-    seen = {key.partition(":")[0] for key in known}
+    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys. (A
+    # commit, which has no colon, is seen when it is a key or the commit of such a key.)
+    below = {key.partition(":")[0] for key in known if ":" in key}
     discovery = Discovery(
         previous.trees,
         _configured_projects(settings),
         need=lambda tag, directory: metadata_key(tag.commit, directory) not in known,
-        fresh=lambda tag: tag.commit not in seen,
+        fresh=lambda tag: tag.commit not in known and tag.commit not in below,
         rooted=lambda tag: isinstance(known.get(tag.commit), ProjectMetadata),
     )
     if not settings.repos:
