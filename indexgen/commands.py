@@ -15,7 +15,6 @@ from .github.auth import Token, discover_token
 from .github.bulk import GraphQLScanner
 from .github.graphql import GraphQLClient
 from .github.http import ApiUsage
-from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
 from .heap import without_cycle_collection
@@ -88,6 +87,8 @@ def make_scanner(settings: Settings, token: Token | None) -> Scanner:
         return GraphQLScanner(client)
     if settings.scanner == "graphql":
         log.warning("the GraphQL API needs a token: scanning with the REST API")
+    from .github.rest import RestScanner  # PyGithub's client: only REST scans need it
+
     return RestScanner(
         settings.api_url,
         token,
