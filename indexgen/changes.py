@@ -61,12 +61,20 @@ def compare_builds(
     first_build: bool = False,
 ) -> Changes:
     """The changes from `previous` to `current`. Without both digests the pages count as changed."""
-    before = {(p, v): c for p, versions in previous.items() for v, c in versions.items()}
-    after = {(p, v): c for p, versions in current.items() for v, c in versions.items()}
+    added: list[tuple[str, str]] = []
+    removed: list[tuple[str, str]] = []
+    recommitted: list[tuple[str, str]] = []
+    for project in previous.keys() | current.keys():
+        before, after = previous.get(project, {}), current.get(project, {})
+        if before == after:
+            continue  # most projects on most builds: one comparison instead of one per release
+        added += ((project, v) for v in after.keys() - before.keys())
+        removed += ((project, v) for v in before.keys() - after.keys())
+        recommitted += ((project, v) for v in after.keys() & before.keys() if after[v] != before[v])
     return Changes(
-        added=tuple(sorted(after.keys() - before.keys())),
-        removed=tuple(sorted(before.keys() - after.keys())),
-        recommitted=tuple(sorted(k for k in after.keys() & before.keys() if after[k] != before[k])),
+        added=tuple(sorted(added)),
+        removed=tuple(sorted(removed)),
+        recommitted=tuple(sorted(recommitted)),
         new_projects=tuple(sorted(current.keys() - previous.keys())),
         gone_projects=tuple(sorted(previous.keys() - current.keys())),
         pages_changed=not (previous_digest and previous_digest == current_digest),

@@ -15,7 +15,6 @@ from .github.auth import Token, discover_token
 from .github.bulk import GraphQLScanner
 from .github.graphql import GraphQLClient
 from .github.http import ApiUsage
-from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
 from .heap import without_cycle_collection
@@ -88,6 +87,8 @@ def make_scanner(settings: Settings, token: Token | None) -> Scanner:
         return GraphQLScanner(client)
     if settings.scanner == "graphql":
         log.warning("the GraphQL API needs a token: scanning with the REST API")
+    from .github.rest import RestScanner  # PyGithub's client: only REST scans need it
+
     return RestScanner(
         settings.api_url,
         token,
@@ -123,13 +124,14 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         # Excluded repositories cost no tag or file requests; build.py gives the reason.
         return repository_exclusion(repo, rules.repo_filter) is None
 
-    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys.
-    seen = {key.partition(":")[0] for key in known}
+    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys. (A
+    # commit, which has no colon, is seen when it is a key or the commit of such a key.)
+    below = {key.partition(":")[0] for key in known if ":" in key}
     discovery = Discovery(
         previous.trees,
         _configured_projects(settings),
         need=lambda tag, directory: metadata_key(tag.commit, directory) not in known,
-        fresh=lambda tag: tag.commit not in seen,
+        fresh=lambda tag: tag.commit not in known and tag.commit not in below,
         rooted=lambda tag: isinstance(known.get(tag.commit), ProjectMetadata),
     )
     if not settings.repos:

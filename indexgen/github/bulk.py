@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -85,6 +86,37 @@ def _listed(ref: Mapping[str, Any]) -> _Listed:
     return str(ref["name"]), (TagRef(str(ref["name"]), peeled[0], peeled[2]), peeled[1])
 
 
+def _listed_all(refs: Sequence[Mapping[str, Any]]) -> list[_Listed]:
+    """`[_listed(ref) for ref in refs]`, with the common shapes peeled inline: a lightweight tag on a
+    commit, or one annotated tag on a commit (nearly every tag of a large organisation, which lists
+    hundreds of thousands). The expressions are `_peel`'s own; any other shape, and any missing key
+    (a KeyError, TypeError or AttributeError here, before anything is kept), goes to `_listed`."""
+    found: list[_Listed] = []
+    append = found.append
+    for ref in refs:
+        try:
+            target = ref["target"]
+            if target["__typename"] == "Commit":
+                date = str(target.get("committedDate") or "")
+            elif target["__typename"] == "Tag" and target["target"]["__typename"] == "Commit":
+                tagged = str((target.get("tagger") or {}).get("date") or "")
+                target = target["target"]
+                date = tagged or str(target.get("committedDate") or "")
+            else:
+                target = None
+            if target is not None:
+                name = str(ref["name"])
+                append((name, (TagRef(name, str(target["oid"]), date), str(target.get("id") or ""))))
+                continue
+        except (KeyError, TypeError, AttributeError):
+            pass
+        append(_listed(ref))
+    return found
+
+
+_BY_NAME = operator.attrgetter("name")
+
+
 def _tag_ref(listed: tuple[TagRef, str] | str) -> TagRef | None:
     return None if isinstance(listed, str) else listed[0]
 
@@ -96,6 +128,26 @@ def _kind_word(kind: OwnerKind) -> str:
 def _topics(node: Mapping[str, Any]) -> tuple[str, ...]:
     nodes = (node.get("repositoryTopics") or {}).get("nodes") or []
     return tuple(str(n["topic"]["name"]) for n in nodes if n and (n.get("topic") or {}).get("name"))
+
+
+def _repository(node: Mapping[str, Any], tree_oid: str, tags: tuple[TagRef, ...] = ()) -> RepoSnapshot:
+    """A listed repository (`RepositoryFields`) as a record."""
+    url = str(node["url"])
+    return RepoSnapshot(
+        full_name=str(node["nameWithOwner"]),
+        clone_url=url + ".git",
+        html_url=url,
+        created_at=str(node.get("createdAt") or ""),
+        private=bool(node.get("isPrivate")),
+        fork=bool(node.get("isFork")),
+        archived=bool(node.get("isArchived")),
+        empty=bool(node.get("isEmpty")),
+        description=str(node.get("description") or ""),
+        ssh_url=str(node.get("sshUrl") or ""),
+        tags=tags,
+        topics=_topics(node),
+        tree_oid=tree_oid,
+    )
 
 
 def _owner_typename(kind: OwnerKind) -> str:
@@ -219,49 +271,36 @@ class GraphQLScanner:
         previous: RepoSnapshot | None = None,
         discovery: Discovery | None = None,
     ) -> RepoSnapshot:
-        full_name = str(node["nameWithOwner"])
-        url = str(node["url"])
-        repo = RepoSnapshot(
-            full_name=full_name,
-            clone_url=url + ".git",
-            html_url=url,
-            created_at=str(node.get("createdAt") or ""),
-            private=bool(node.get("isPrivate")),
-            fork=bool(node.get("isFork")),
-            archived=bool(node.get("isArchived")),
-            empty=bool(node.get("isEmpty")),
-            description=str(node.get("description") or ""),
-            ssh_url=str(node.get("sshUrl") or ""),
-            topics=_topics(node),
-            tree_oid=_head(node)[1],
-        )
+        head, tree_oid, at_root = _head(node)
+        repo = _repository(node, tree_oid)
+        full_name = repo.full_name
         if repo.empty or not wants_tags(repo, select):
             return repo
-        head, _, at_root = _head(node)
         self._heads[full_name] = (head, at_root)
         refs = node.get("refs") or {}
-        listed = [_listed(ref) for ref in refs.get("nodes") or []]
+        listed = _listed_all(refs.get("nodes") or [])
         page = refs.get("pageInfo") or {}
         carried: tuple[TagRef, ...] = ()
         if page.get("hasNextPage"):
             found = self._carry(repo, node, listed, previous, need_files, discovery)
             if isinstance(found, str):
-                listed += [
-                    _listed(ref) for ref in self._more_tags(full_name, str(page.get("endCursor") or ""))
-                ]
+                listed += _listed_all(self._more_tags(full_name, str(page.get("endCursor") or "")))
             else:
                 listed, carried = found
         tags = list(carried)
+        keep = tags.append
+        node_ids = self._node_ids
         for name, tag in listed:
             if isinstance(tag, str):
                 skipped.append(Skip(full_name, name, tag))
                 continue
             ref, node_id = tag
-            tags.append(ref)
-            self._node_ids[ref.commit] = node_id
+            keep(ref)
+            node_ids[ref.commit] = node_id
             if ref.commit not in wanted and need_files(ref):
                 wanted[ref.commit] = node_id
-        return dataclasses.replace(repo, tags=tuple(sorted(tags, key=lambda t: t.name)))
+        tags.sort(key=_BY_NAME)
+        return _repository(node, tree_oid, tuple(tags))  # cheaper than dataclasses.replace
 
     def _carry(
         self,
@@ -278,7 +317,7 @@ class GraphQLScanner:
         newest_refs = node.get("newest")
         if previous is None or newest_refs is None:
             return "no previous build of the repository"
-        newest = [_listed(ref) for ref in newest_refs.get("nodes") or []]
+        newest = _listed_all(newest_refs.get("nodes") or [])
         pages = [[(name, _tag_ref(tag)) for name, tag in page] for page in (first, newest)]
         total = newest_refs.get("totalCount")
         found = carry_over(previous.tags, pages, total if isinstance(total, int) else None, pages[1])
