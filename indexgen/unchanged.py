@@ -137,7 +137,7 @@ def live_pages_digest(output: Path, exclude: frozenset[str]) -> str | None:
         root = os.fspath(output)
         for path in sorted(paths):
             with open(os.path.join(root, path), "rb") as file:
-                digest.add(path, file.read())
+                digest.add_file(path, file)
     except (OSError, ValueError):
         return None
     return digest.hexdigest()

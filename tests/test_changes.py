@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexgen.changes import Changes, compare_builds
+from indexgen.changes import Changes, SiteDigest, compare_builds
 
 PUBLISHED = st.dictionaries(
     st.sampled_from(["a", "b", "c", "d"]),
@@ -29,3 +32,17 @@ def test_the_changes_are_the_releases_added_removed_and_recommitted(
         new_projects=tuple(sorted(current.keys() - previous.keys())),
         gone_projects=tuple(sorted(previous.keys() - current.keys())),
     )
+
+
+def test_a_file_read_in_chunks_adds_what_its_bytes_add(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 9000  # 2.3 MB: more than one chunk
+    (tmp_path / "packages.json").write_bytes(data)
+    whole, chunked = SiteDigest(), SiteDigest()
+    whole.add("index.html", b"<html>")
+    chunked.add("index.html", b"<html>")
+    whole.add("packages.json", data)
+    with open(tmp_path / "packages.json", "rb") as file:
+        chunked.add_file("packages.json", file)
+    assert chunked.hexdigest() == whole.hexdigest()
+    with pytest.raises(ValueError, match="out of order"):
+        chunked.add("a.html", b"")
