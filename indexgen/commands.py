@@ -135,7 +135,10 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         rooted=lambda tag: isinstance(known.get(tag.commit), ProjectMetadata),
     )
     if not settings.repos:
-        return scanner.scan_owners(settings.owners, need_files, progress, select=select, discovery=discovery)
+        earlier = {name.lower(): repo for name, repo in previous.repos.items()}
+        return scanner.scan_owners(
+            settings.owners, need_files, progress, select=select, discovery=discovery, known=earlier
+        )
     if previous.empty:
         raise ConfigError(
             ("--repo rescans on top of a previous build: none found in --output or --previous",)

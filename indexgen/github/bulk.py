@@ -270,7 +270,11 @@ class GraphQLScanner:
         *,
         previous: RepoSnapshot | None = None,
         discovery: Discovery | None = None,
+        earlier: RepoSnapshot | None = None,
     ) -> RepoSnapshot:
+        """The listed repository with its tags; `previous` may stand in for its older tags
+        (`_carry`). A tag that `earlier` (the previous build's snapshot) has as it is now is that very
+        `TagRef`, so an organisation's 100,000s of tags are in memory once, not once per build."""
         head, tree_oid, at_root = _head(node)
         repo = _repository(node, tree_oid)
         full_name = repo.full_name
@@ -290,13 +294,22 @@ class GraphQLScanner:
         tags = list(carried)
         keep = tags.append
         node_ids = self._node_ids
+        # A commit's node ID is needed to read its files: at the root, for the commits `need_files`
+        # picks (kept in `wanted`); below it, only in a repository that discovery may find projects
+        # in (`_discover`, which skips one with a project file at its root, unless configured).
+        below = discovery is not None and (not at_root or bool(discovery.configured_for(full_name)))
+        before = {t.name: t for t in earlier.tags} if earlier is not None else {}
         for name, tag in listed:
             if isinstance(tag, str):
                 skipped.append(Skip(full_name, name, tag))
                 continue
             ref, node_id = tag
+            old = before.get(name)
+            if old is not None and old.commit == ref.commit and old.date == ref.date:
+                ref = old
             keep(ref)
-            node_ids[ref.commit] = node_id
+            if below:
+                node_ids[ref.commit] = node_id
             if ref.commit not in wanted and need_files(ref):
                 wanted[ref.commit] = node_id
         tags.sort(key=_BY_NAME)
@@ -499,7 +512,8 @@ class GraphQLScanner:
                 if directory:
                     directories.append((tag.commit, directory))
                 else:
-                    wanted.setdefault(tag.commit, self._node_ids[tag.commit])
+                    if tag.commit not in wanted:
+                        wanted[tag.commit] = self._node_ids[tag.commit]
         files, gone = self._read_files(wanted, progress, directories)
         progress.finish()
         kept = self._without_gone(repos, wanted, gone, skipped)
@@ -513,10 +527,12 @@ class GraphQLScanner:
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
         skipped: list[Skip] = []
+        known = known or {}
         for owner in owners:
             started = False
             for connection in self._owner_pages(owner):
@@ -524,7 +540,10 @@ class GraphQLScanner:
                     progress.start(owner.login, int(connection.get("totalCount") or 0))
                     started = True
                 for node in connection.get("nodes") or []:
-                    repo = self._snapshot(node, wanted, need_files, select, skipped)
+                    earlier = known.get(str(node.get("nameWithOwner") or "").lower())
+                    repo = self._snapshot(
+                        node, wanted, need_files, select, skipped, discovery=discovery, earlier=earlier
+                    )
                     repos.append(repo)
                     progress.advance(repos=1, tags=len(repo.tags))
         return self._finish(repos, wanted, skipped, need_files, progress, discovery)
@@ -558,7 +577,14 @@ class GraphQLScanner:
                 raise OwnerNotFound(full_name, "repository")
             repos.append(
                 self._snapshot(
-                    node, wanted, need_files, select, skipped, previous=previous, discovery=discovery
+                    node,
+                    wanted,
+                    need_files,
+                    select,
+                    skipped,
+                    previous=previous,
+                    discovery=discovery,
+                    earlier=(known or {}).get(full_name.lower()),
                 )
             )
             progress.advance(repos=1, tags=len(repos[-1].tags))
