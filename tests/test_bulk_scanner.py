@@ -393,3 +393,13 @@ def test_commit_node_ids_are_kept_only_where_projects_below_the_root_may_be_read
     scanner = make_scanner()
     scanner.scan_owners([ACME], lambda tag: False, NoProgress(), discovery=Discovery())
     assert A not in scanner._node_ids and scanner._node_ids[B] == "C_" + B
+
+
+@responses.activate
+def test_a_tag_name_many_repositories_have_is_one_string() -> None:
+    nodes = [
+        repo_node("acme", name, refs_json([("v1.0", commit_target(c))])) for name, c in (("a", A), ("b", B))
+    ]
+    serve(lambda op, v: owner_page("acme", nodes))
+    first, second = make_scanner().scan_owners([ACME], lambda tag: False, NoProgress()).repos
+    assert first.tags[0].name == "v1.0" and first.tags[0].name is second.tags[0].name

@@ -86,12 +86,14 @@ def _listed(ref: Mapping[str, Any]) -> _Listed:
     return str(ref["name"]), (TagRef(str(ref["name"]), peeled[0], peeled[2]), peeled[1])
 
 
-def _listed_all(refs: Sequence[Mapping[str, Any]]) -> list[_Listed]:
+def _listed_all(refs: Sequence[Mapping[str, Any]], names: dict[str, str] | None = None) -> list[_Listed]:
     """`[_listed(ref) for ref in refs]`, with the common shapes peeled inline: a lightweight tag on a
     commit, or one annotated tag on a commit (nearly every tag of a large organisation, which lists
     hundreds of thousands). The expressions are `_peel`'s own; any other shape, and any missing key
-    (a KeyError, TypeError or AttributeError here, before anything is kept), goes to `_listed`."""
+    (a KeyError, TypeError or AttributeError here, before anything is kept), goes to `_listed`.
+    `names`, when given, keeps one copy of each tag name (`v1.0.0` is a tag of most repositories)."""
     found: list[_Listed] = []
+    names = {} if names is None else names
     append = found.append
     for ref in refs:
         try:
@@ -106,6 +108,7 @@ def _listed_all(refs: Sequence[Mapping[str, Any]]) -> list[_Listed]:
                 target = None
             if target is not None:
                 name = str(ref["name"])
+                name = names.setdefault(name, name)
                 append((name, (TagRef(name, str(target["oid"]), date), str(target.get("id") or ""))))
                 continue
         except (KeyError, TypeError, AttributeError):
@@ -183,8 +186,10 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 class GraphQLScanner:
     def __init__(self, client: GraphQLClient) -> None:
         self._client = client
-        self._node_ids: dict[str, str] = {}  # commit SHA → node ID, of every tag listed
+        # commit SHA → node ID, of the listed tags whose files may be read below the root (`_snapshot`)
+        self._node_ids: dict[str, str] = {}
         self._heads: dict[str, tuple[str, bool]] = {}  # full name → (head commit node ID, root project)
+        self._names: dict[str, str] = {}  # one copy of each tag name listed
 
     @property
     def usage(self) -> ApiUsage:
@@ -282,7 +287,7 @@ class GraphQLScanner:
             return repo
         self._heads[full_name] = (head, at_root)
         refs = node.get("refs") or {}
-        listed = _listed_all(refs.get("nodes") or [])
+        listed = _listed_all(refs.get("nodes") or [], self._names)
         page = refs.get("pageInfo") or {}
         carried: tuple[TagRef, ...] = ()
         if page.get("hasNextPage"):
