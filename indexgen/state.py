@@ -589,14 +589,14 @@ def _parse_v2(data: dict[str, Any]) -> BuildState | None:
 
     # The unnamed repositories' SHAs: one check over all of them at the end.
     unlisted = []
-    roots_seen = []
+    all_roots = []
     for group in data.pop("unlisted"):
         keys: list[str] = []
         for reason, members in group.items():
             problem = problems[int(reason)]
             roots, below = (members, []) if isinstance(members, str) else (members[0], members[1:])
             shas = _split_unchecked(_str(roots))
-            roots_seen.append(roots)
+            all_roots.append(roots)
             for key in below:
                 if not _KEY.fullmatch(_str(key)):
                     raise ValueError("an unnamed repository's commit is not a 40-hex SHA")
@@ -605,7 +605,7 @@ def _parse_v2(data: dict[str, Any]) -> BuildState | None:
             keys += shas
             keys += below
         unlisted.append(tuple(sorted(keys)))
-    if not _HEX.fullmatch("".join(roots_seen)):
+    if not _HEX.fullmatch("".join(all_roots)):
         raise ValueError(_NOT_SHAS)
     if data.get("reader") != METADATA_READER:
         commits, unlisted = {}, []
