@@ -188,11 +188,13 @@ def plan_build(
     *,
     dry_run: bool = False,
 ) -> BuildPlan:
-    """The pipeline `build` and `check` share: scan → build → guards → pages, writing nothing.
+    """The pipeline `build` and `check` share: scan → build → guards → pages, replacing nothing.
 
-    A build (`dry_run=False`) first puts back a site an interrupted build left aside, and raises at
-    the first guard that refuses. A dry run touches no file and records every verdict instead, so
-    `check` can show all it found; only failures that leave nothing to show (API, config) raise."""
+    A build (`dry_run=False`) first puts back a site an interrupted build left aside, raises at the
+    first guard that refuses, and writes the pages into a staging directory as they are rendered
+    (`run_build` swaps it in, or drops it). A dry run touches no file and records every verdict
+    instead, so `check` can show all it found; only failures that leave nothing to show (API,
+    config) raise."""
     env = os.environ if environ is None else environ
     token = discover_token(settings.api_url, env)
     if token is None:
