@@ -14,7 +14,7 @@ import heapq
 import json
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,26 +185,27 @@ def index_url_for(site_url: str | None) -> str:
     return (site_url.rstrip("/") + "/simple/") if site_url else PLACEHOLDER_INDEX
 
 
-def render_browse_site(
+def browse_pages(
     index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The browse site's files as text, keyed by path relative to the site root."""
+) -> dict[str, Callable[[], str]]:
+    """The browse site's files, each as the call that renders its text, keyed by path relative to the
+    site root: the caller renders (and writes) them one at a time."""
     public = public or {}
     by_name = {p.name: p for p in index.projects}
     used_by = _used_by(index.projects, by_name)
-    files = {
-        HOME: render_home(index, _context("", site_url), public),
-        PROBLEMS: render_problems(index, _context("../", site_url), public),
-        NOT_FOUND: render_not_found(site_url),
-        ROBOTS: ROBOTS_TXT,
-        ASSETS_JS: template("site.js").render(),
-        ASSETS_CSS: template("site.css").render(),
-        CATALOGUE: render_catalogue(index, site_url, public),
+    files: dict[str, Callable[[], str]] = {
+        HOME: functools.partial(render_home, index, _context("", site_url), public),
+        PROBLEMS: functools.partial(render_problems, index, _context("../", site_url), public),
+        NOT_FOUND: functools.partial(render_not_found, site_url),
+        ROBOTS: lambda: ROBOTS_TXT,
+        ASSETS_JS: template("site.js").render,
+        ASSETS_CSS: template("site.css").render,
+        CATALOGUE: functools.partial(render_catalogue, index, site_url, public),
     }
     context = _context("../../", site_url)
     for project in index.projects:
-        files[project_path(project.name)] = render_project(
-            project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
+        files[project_path(project.name)] = functools.partial(
+            render_project, project, by_name, used_by.get(project.name, ()), context, public.get(project.name)
         )
     return files
 

@@ -12,6 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -61,9 +62,10 @@ Published = Mapping[str, Mapping[str, str]]
 """What earlier builds published: canonical project name → version → commit SHA."""
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A tag that makes a release, before name conflicts and duplicate versions are settled."""
+class _Candidate(NamedTuple):
+    """A tag that makes a release, before name conflicts and duplicate versions are settled. A tuple:
+    an organisation's build makes one per tag, and a frozen dataclass's `__init__` costs several
+    times a tuple's."""
 
     repo: RepoSnapshot
     tag: TagRef
@@ -128,13 +130,13 @@ def _candidates(
             continue
         try:
             clone_url = _clone_url(repo, options.link_style)
-            url = build_link(clone_url, tag.commit, meta.name, version, subdirectory)
+            # `release_version` gives the tag's own Version back (a static version equal to it is not used)
+            text = tag_text if version is tag_version else str(version)
+            url = build_link(clone_url, tag.commit, meta.name, version, subdirectory, text=text)
         except ValueError as exc:  # a clone URL or commit that no link pip can parse can carry
             skipped.append(Skip(repo.full_name, tag.name, f"cannot make a pip link: {exc}"))
             continue
         name = _canonical(meta.name)
-        # `release_version` gives the tag's own Version back (a static version equal to it is not used)
-        text = tag_text if version is tag_version else str(version)
         found.append(_Candidate(repo, tag, meta, version, name, text, url, subdirectory))
     return found, skipped
 
@@ -198,15 +200,30 @@ def _owners_of_names(candidates: Iterable[_Candidate], assigned: Mapping[str, st
     return owners
 
 
+def _version_ranks(candidates: Iterable[_Candidate]) -> dict[str, int]:
+    """Each version text's place in PEP 440 order, equal versions (`1.0`, `1.0.0`) equal: sorting and
+    grouping 100,000s of releases by these ints costs a fraction of comparing `Version`s, and an
+    organisation's projects share most of their version texts, so few `Version`s are compared."""
+    versions = {c.version_text: c.version for c in candidates}
+    ranks: dict[str, int] = {}
+    previous: Version | None = None
+    rank = -1
+    for text, version in sorted(versions.items(), key=lambda item: item[1]):
+        if previous is None or version != previous:
+            rank, previous = rank + 1, version
+        ranks[text] = rank
+    return ranks
+
+
 def _dedupe_versions(
-    candidates: list[_Candidate], published: Mapping[str, str]
+    candidates: list[_Candidate], published: Mapping[str, str], ranks: Mapping[str, int]
 ) -> tuple[list[_Candidate], list[Skip]]:
     """One link per version: `v1.0` and `1.0` are one release. A tag on the commit already published
     for that version is kept, else the tag sorted first."""
-    kept: dict[Version, _Candidate] = {}
+    kept: dict[int, _Candidate] = {}
     skipped: list[Skip] = []
     for c in sorted(candidates, key=lambda c: (published.get(c.version_text) != c.tag.commit, c.tag.name)):
-        first = kept.setdefault(c.version, c)
+        first = kept.setdefault(ranks[c.version_text], c)
         if first is not c:
             same = "same commit" if first.tag.commit == c.tag.commit else f"commit {first.tag.commit[:12]}"
             skipped.append(
@@ -236,7 +253,8 @@ def _pinned(
 
 
 def _link(c: _Candidate, commit: str, options: BuildOptions) -> str:
-    return build_link(_clone_url(c.repo, options.link_style), commit, c.name, c.version, c.subdirectory)
+    clone_url = _clone_url(c.repo, options.link_style)
+    return build_link(clone_url, commit, c.name, c.version, c.subdirectory, text=c.version_text)
 
 
 def _project(
@@ -246,10 +264,11 @@ def _project(
     published: Mapping[str, str],
     metadata: Mapping[str, MetadataResult],
     options: BuildOptions,
+    ranks: Mapping[str, int],
 ) -> tuple[Project | None, list[MovedTag], list[Release]]:
     """The project's page; releases below its `min_version` are returned apart (None for the
     project when that leaves nothing to list)."""
-    ordered = sorted(candidates, key=lambda c: c.version)
+    ordered = sorted(candidates, key=lambda c: ranks[c.version_text])
     releases: list[Release] = []
     hidden: list[Release] = []
     moved = []
@@ -258,7 +277,8 @@ def _project(
     floor = Version(options.min_version[name]) if name in options.min_version else None
     for c in ordered:
         commit, meta, move = _pinned(c, published, metadata, options)
-        moved += [move] if move else []
+        if move:
+            moved.append(move)
         url = c.url if commit == c.tag.commit else _link(c, commit, options)
         release = Release(
             c.name,
@@ -271,7 +291,7 @@ def _project(
             # The tag's date belongs to the tag's commit: unknown when an older commit stays published.
             date=c.tag.date if commit == c.tag.commit else "",
             dependencies=meta.dependencies,
-            yanked=yanked.get(c.version),
+            yanked=yanked.get(c.version) if yanked else None,
         )
         (hidden if floor is not None and c.version < floor else releases).append(release)
     listed = [c for c in ordered if floor is None or c.version >= floor]
@@ -333,15 +353,16 @@ def build_index(
         skipped += [Skip(repo_name, c.tag.name, reason) for c in losers]
         warnings.append(f"{repo_name} also publishes {name!r}; {winner} keeps the name")
 
+    ranks = _version_ranks(candidates)
     projects = []
     hidden: list[Release] = []
     moved: list[MovedTag] = []
     for name in sorted(by_name):
         pinned = published.get(name, {})
-        kept, duplicates = _dedupe_versions(by_name[name], pinned)
+        kept, duplicates = _dedupe_versions(by_name[name], pinned, ranks)
         skipped += duplicates
         repo = by_name[name][0].repo
-        project, project_moved, project_hidden = _project(name, repo, kept, pinned, metadata, options)
+        project, project_moved, project_hidden = _project(name, repo, kept, pinned, metadata, options, ranks)
         projects += [project] if project else []
         hidden += project_hidden
         moved += project_moved
@@ -354,9 +375,12 @@ def _unused_rules(
     options: BuildOptions, repositories: set[str], projects: list[Project], hidden: list[Release]
 ) -> list[str]:
     """A configuration entry that matches nothing is most often a typo: say so, naming its key."""
+    # Only the projects the configuration names: parsing every release of an organisation costs seconds.
+    named = {*options.yanked, *options.names, *options.min_version}
     versions: dict[str, set[Version]] = defaultdict(set)
-    for release in (*(r for p in projects for r in p.releases), *hidden):
-        versions[release.project].add(Version(release.version))
+    for release in (*(r for p in projects if p.name in named for r in p.releases), *hidden):
+        if release.project in named:
+            versions[release.project].add(Version(release.version))
     warnings = []
     if options.rules is not None:
         warnings += [

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import BuildOptions, build_index, with_skips
-from .changes import Changes, compare_builds, site_digest
+from .changes import Changes, SiteDigest, compare_builds
 from .errors import ConfigError, IndexgenError
 from .github.auth import Token, discover_token
 from .github.bulk import GraphQLScanner
 from .github.graphql import GraphQLClient
 from .github.http import ApiUsage
-from .github.rest import RestScanner
 from .github.scanner import NoProgress, Progress, Scanner, ScanResult
 from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
 from .heap import without_cycle_collection
@@ -25,13 +24,13 @@ from .models import Index, ProjectMetadata, RepoSnapshot, TagRef
 from .monorepo import metadata_key
 from .previous import fetch_previous_state
 from .pypi import PublicNameCollision, PyPIUnreachable, fetch_public_versions
-from .render import json_chunks, render_site, report_data
+from .render import json_chunks, report_data, site_pages
 from .rules import ProjectLayout, repository_exclusion
 from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
 from .unchanged import inputs_digest, live_pages_digest
 from .versions import parse_tag_version
-from .write import LEGACY_STATE_FILE, STATE_FILE, recover_interrupted_swap, stage_file, write_site
+from .write import LEGACY_STATE_FILE, STATE_FILE, StagedSite, recover_interrupted_swap, stage_file
 
 log = logging.getLogger("indexgen")
 
@@ -88,6 +87,8 @@ def make_scanner(settings: Settings, token: Token | None) -> Scanner:
         return GraphQLScanner(client)
     if settings.scanner == "graphql":
         log.warning("the GraphQL API needs a token: scanning with the REST API")
+    from .github.rest import RestScanner  # PyGithub's client: only REST scans need it
+
     return RestScanner(
         settings.api_url,
         token,
@@ -123,17 +124,21 @@ def _scan(settings: Settings, scanner: Scanner, previous: BuildState, progress: 
         # Excluded repositories cost no tag or file requests; build.py gives the reason.
         return repository_exclusion(repo, rules.repo_filter) is None
 
-    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys.
-    seen = {key.partition(":")[0] for key in known}
+    # Projects below a repository's root: their metadata is known under `<sha>:<dir>` keys. (A
+    # commit, which has no colon, is seen when it is a key or the commit of such a key.)
+    below = {key.partition(":")[0] for key in known if ":" in key}
     discovery = Discovery(
         previous.trees,
         _configured_projects(settings),
         need=lambda tag, directory: metadata_key(tag.commit, directory) not in known,
-        fresh=lambda tag: tag.commit not in seen,
+        fresh=lambda tag: tag.commit not in known and tag.commit not in below,
         rooted=lambda tag: isinstance(known.get(tag.commit), ProjectMetadata),
     )
     if not settings.repos:
-        return scanner.scan_owners(settings.owners, need_files, progress, select=select, discovery=discovery)
+        earlier = {name.lower(): repo for name, repo in previous.repos.items()}
+        return scanner.scan_owners(
+            settings.owners, need_files, progress, select=select, discovery=discovery, known=earlier
+        )
     if previous.empty:
         raise ConfigError(
             ("--repo rescans on top of a previous build: none found in --output or --previous",)
@@ -166,8 +171,9 @@ class BuildPlan:
     usage: ApiUsage
     shrink: Shrink  # what the previous build published that this one lacks
     public: Mapping[str, str]  # every PyPI twin found, acknowledged or not: name → PyPI's version
-    # The pages, the state excluded; None when the output directory already holds exactly them.
-    files: Mapping[str, bytes] | None
+    # The pages (the state excluded) written into a staging directory beside the output, ready to be
+    # swapped in; None for a dry run, and when the output directory already holds exactly them.
+    staged: StagedSite | None
     changes: Changes
     state: bytes  # the state this build would write
     unacknowledged: tuple[str, ...] = ()  # the twins not acknowledged with `allow_public`, sorted
@@ -182,11 +188,13 @@ def plan_build(
     *,
     dry_run: bool = False,
 ) -> BuildPlan:
-    """The pipeline `build` and `check` share: scan → build → guards → pages, writing nothing.
+    """The pipeline `build` and `check` share: scan → build → guards → pages, replacing nothing.
 
-    A build (`dry_run=False`) first puts back a site an interrupted build left aside, and raises at
-    the first guard that refuses. A dry run touches no file and records every verdict instead, so
-    `check` can show all it found; only failures that leave nothing to show (API, config) raise."""
+    A build (`dry_run=False`) first puts back a site an interrupted build left aside, raises at the
+    first guard that refuses, and writes the pages into a staging directory as they are rendered
+    (`run_build` swaps it in, or drops it). A dry run touches no file and records every verdict
+    instead, so `check` can show all it found; only failures that leave nothing to show (API,
+    config) raise."""
     env = os.environ if environ is None else environ
     token = discover_token(settings.api_url, env)
     if token is None:
@@ -249,36 +257,40 @@ def plan_build(
     # Nothing new since the previous full build: its state's bytes are this build's, and so are its
     # pages, which need not be made again when the output directory still holds them (unchanged.py).
     same = bool(inputs) and not scan.files and inputs == previous.inputs and previous.raw[:2] == b"\x1f\x8b"
-    files: Mapping[str, bytes] | None = None
+    staged: StagedSite | None = None
     if same and (dry_run or _holds_pages_of(settings.output, previous)):
         digest = previous.digest
     else:
-        files = render_site(index, settings.site_url, acknowledged)
-        digest = site_digest(files, frozenset({STATE_FILE}))
-    changes = compare_builds(
-        previous.published,
-        published,
-        previous_digest=previous.digest,
-        current_digest=digest,
-        first_build=previous.empty,
-    )
-    if same and digest == previous.digest:
-        state = previous.raw
-    else:
-        # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
-        generation = previous.generation + (1 if changes.pages_changed else 0)
-        # A `--repo` build carries over what it did not rescan (the unnamed repositories' commits).
-        carry = previous if settings.repos else None
-        state = dump_state(
-            scan.repos,
-            metadata,
+        staged, digest = _render(settings, index, acknowledged, dry_run)
+    try:
+        changes = compare_builds(
+            previous.published,
             published,
-            generation=generation,
-            digest=digest,
-            trees=scan.trees,
-            carry=carry,
-            inputs=inputs,
+            previous_digest=previous.digest,
+            current_digest=digest,
+            first_build=previous.empty,
         )
+        if same and digest == previous.digest:
+            state = previous.raw
+        else:
+            # The generation moves only with the pages: an unchanged rebuild writes the same bytes.
+            generation = previous.generation + (1 if changes.pages_changed else 0)
+            # A `--repo` build carries over what it did not rescan (the unnamed repositories' commits).
+            carry = previous if settings.repos else None
+            state = dump_state(
+                scan.repos,
+                metadata,
+                published,
+                generation=generation,
+                digest=digest,
+                trees=scan.trees,
+                carry=carry,
+                inputs=inputs,
+            )
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
     return BuildPlan(
         previous,
         tuple(scan.repos),
@@ -286,7 +298,7 @@ def plan_build(
         scanner.usage,
         shrink,
         public,
-        files,
+        staged,
         changes,
         state,
         tuple(sorted(unacknowledged)),
@@ -301,25 +313,44 @@ def run_build(
     plan = plan_build(settings, environ, progress)
     # The report is written in full before the swap, so that a report that cannot be written leaves
     # the previous site untouched, and put in place only once the new site is.
-    report = (
-        stage_file(
-            settings.report, json_chunks(report_data(plan.index, plan.public, config_report(settings)))
-        )
-        if settings.report
-        else None
-    )
+    report = None
     try:
-        if plan.files is not None:
-            write_site(settings.output, {**plan.files, STATE_FILE: plan.state})
+        if settings.report:
+            data = report_data(plan.index, plan.public, config_report(settings))
+            report = stage_file(settings.report, json_chunks(data))
+        if plan.staged is not None:
+            plan.staged.add(STATE_FILE, plan.state)
+            plan.staged.commit()
     except BaseException:
         if report is not None:
             report.discard()
+        if plan.staged is not None:
+            plan.staged.discard()
         raise
     if report is not None:
         report.commit()
     return BuildOutcome(
-        plan.index, plan.usage, settings.output, plan.changes, plan.public, written=plan.files is not None
+        plan.index, plan.usage, settings.output, plan.changes, plan.public, written=plan.staged is not None
     )
+
+
+def _render(
+    settings: Settings, index: Index, public: Mapping[str, str], dry_run: bool
+) -> tuple[StagedSite | None, str]:
+    """The pages rendered one at a time, each hashed into the site's digest and (but for a dry run)
+    written into a staging directory beside the output: the site is never whole in memory."""
+    digest = SiteDigest()
+    staged = None if dry_run else StagedSite(settings.output)
+    try:
+        for path, data in site_pages(index, settings.site_url, public):
+            digest.add(path, data)
+            if staged is not None:
+                staged.add(path, data)
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    return staged, digest.hexdigest()
 
 
 def _holds_pages_of(output: Path, previous: BuildState) -> bool:

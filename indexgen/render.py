@@ -6,12 +6,13 @@ here. Output is byte-identical for identical input: sorted, no timestamps.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from .browse import HOME, escape_all, render_browse_site, template
+from .browse import HOME, browse_pages, escape_all, template
 from .models import Index, Project
 from .overrides import OVERRIDES_FILE, render_overrides
 
@@ -51,17 +52,30 @@ def render_project_page(project: Project) -> str:
     return template("simple_project.html").render(project=project, links=links)
 
 
+def site_pages(
+    index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site as (path relative to the output directory, bytes), in path order, each
+    rendered only when it is reached: the PEP 503 pages under `simple/` and the browse site beside
+    them. A site of hundreds of megabytes is hashed and written a page at a time, never held whole.
+    `public` names the acknowledged projects that PyPI also has, with PyPI's version, for the browse
+    pages."""
+    pages: dict[str, Callable[[], str]] = {
+        ROOT_PAGE: functools.partial(render_simple_root, index),
+        **browse_pages(index, site_url, public),
+    }
+    for project in index.projects:
+        pages[project_page(project.name)] = functools.partial(render_project_page, project)
+    pages[OVERRIDES_FILE] = functools.partial(render_overrides, index)
+    for path in sorted(pages):
+        yield path, pages.pop(path)().encode("utf-8")
+
+
 def render_site(
     index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
 ) -> dict[str, bytes]:
-    """Every file of the site, keyed by its path relative to the output directory: the PEP 503 pages
-    under `simple/` and the browse site beside them. `public` names the acknowledged projects that
-    PyPI also has, with PyPI's version, for the browse pages."""
-    pages = {ROOT_PAGE: render_simple_root(index), **render_browse_site(index, site_url, public)}
-    for project in index.projects:
-        pages[project_page(project.name)] = render_project_page(project)
-    pages[OVERRIDES_FILE] = render_overrides(index)
-    return {path: text.encode("utf-8") for path, text in sorted(pages.items())}
+    """Every file of the site (`site_pages`), keyed by its path relative to the output directory."""
+    return dict(site_pages(index, site_url, public))
 
 
 class _ReportProjects(Mapping[str, Any]):

@@ -29,9 +29,12 @@ import struct
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse, repeat
+from operator import attrgetter
 from typing import Any
 
 from .errors import IndexgenError
+from .heap import without_cycle_collection
 from .models import MetadataProblem, MetadataResult, ProjectMetadata, RepoSnapshot, TagRef
 from .monorepo import KnownTree
 
@@ -48,6 +51,9 @@ _HEX = re.compile(r"[0-9a-f]*")
 _KEY = re.compile(r"[0-9a-f]{40}(:.+)?")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _GZIP_MAGIC = b"\x1f\x8b"
+_NOT_SHAS = "a commit list is not 40-hex SHAs end to end"
+# Sets of types and lengths, to check a whole list with one `issuperset(map(type, values))`.
+_STR, _INT, _LIST, _TWO = frozenset({str}), frozenset({int}), frozenset({list}), frozenset({2})
 _DEFAULT_WEB = "https://github.com"
 
 
@@ -104,8 +110,11 @@ def _gzip(data: bytes) -> bytes:
     """RFC 1952 by hand: mtime 0, no file name, OS "unknown", so the bytes depend on `data` only
     (and on zlib's deflate, which is stable for a given zlib)."""
     # Z_FILTERED: hex SHAs are most of the state, and short matches inside random hex cost more than
-    # the literals they replace (11 % smaller than the default strategy, for the same CPU).
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS, 9, zlib.Z_FILTERED)
+    # the literals they replace (about 10 % smaller than the default strategy). Level 5, memLevel 8
+    # (`python benchmarks/state.py --compression`): on a 10,000-repository organisation's 16 MB the
+    # smallest of the settings measured, 1 % smaller than level 6 with memLevel 9 for 40 % less CPU
+    # (0.6 s instead of 1.0 s); only levels 1-3 (13 % larger) and Huffman-only (48 %) cost much less.
+    compressor = zlib.compressobj(5, zlib.DEFLATED, -zlib.MAX_WBITS, 8, zlib.Z_FILTERED)
     body = compressor.compress(data) + compressor.flush()
     header = b"\x1f\x8b\x08\x00" + struct.pack("<I", 0) + b"\x00\xff"
     return header + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
@@ -222,7 +231,14 @@ def _repo_from_json(full_name: str, data: Mapping[str, Any], web: str) -> dict[s
 
 def _split_shas(text: str) -> list[str]:
     if len(text) % 40 or not _HEX.fullmatch(text):
-        raise ValueError("a commit list is not 40-hex SHAs end to end")
+        raise ValueError(_NOT_SHAS)
+    return [text[i : i + 40] for i in range(0, len(text), 40)]
+
+
+def _split_unchecked(text: str) -> list[str]:
+    """`text` cut into 40-character SHAs; the caller checks the hex digits (of many such lists at once)."""
+    if len(text) % 40:
+        raise ValueError(_NOT_SHAS)
     return [text[i : i + 40] for i in range(0, len(text), 40)]
 
 
@@ -233,6 +249,12 @@ def _sha(key: str) -> str:
     return key[:40]  # a metadata key is a SHA, or `<sha>:<directory>`
 
 
+_RECORD = attrgetter("name", "requires_python", "summary", "dependencies")  # all but the version
+_COMMIT_OF, _NAME_OF, _FULL_NAME_OF = attrgetter("commit"), attrgetter("name"), attrgetter("full_name")
+_REASON_OF, _PROBLEM = attrgetter("reason"), frozenset({MetadataProblem})
+
+
+@without_cycle_collection  # a few hundred thousand acyclic records: see heap.py
 def dump_state(
     repos: Sequence[RepoSnapshot],
     commits: Mapping[str, MetadataResult],
@@ -259,19 +281,18 @@ def dump_state(
     to end, in order of first use (repositories by name, their tags by name, then the published
     commits no tag points to). A tag takes the next SHA unless it gives the position of an earlier
     one, so positions cost nothing in the common case; `meta` runs parallel to `commits`.
+
+    The whole document is encoded by one `json.dumps`; reasons and project records are numbered in
+    their final (sorted) order before the entries that refer to them are made.
     """
-    by_commit: dict[str, list[str]] = {}
-    for key in commits:
-        by_commit.setdefault(_sha(key), []).append(key)
-
-    def holds_project(repo: RepoSnapshot) -> bool:
-        return any(
-            isinstance(commits[key], ProjectMetadata)
-            for t in repo.tags
-            for key in by_commit.get(t.commit, ())
-        )
-
-    listed = sorted((r for r in repos if holds_project(r)), key=lambda r: r.full_name)
+    # The keys below a project's root (`<sha>:<directory>`), by commit; every other key is a SHA.
+    below: dict[str, list[str]] = {}
+    for key in [k for k in commits if len(k) > 40]:
+        below.setdefault(_sha(key), []).append(key)
+    with_project = {_sha(k) for k, result in commits.items() if isinstance(result, ProjectMetadata)}
+    listed = sorted(
+        (r for r in repos if not with_project.isdisjoint(map(_COMMIT_OF, r.tags))), key=_FULL_NAME_OF
+    )
     listed_names = {r.full_name for r in listed}
     web = _web_of(listed)
     table: list[str] = []
@@ -279,9 +300,10 @@ def dump_state(
     repo_data: dict[str, Any] = {}
     for repo in listed:
         entries: list[Any] = []
-        for tag in sorted(repo.tags, key=lambda t: t.name):
-            if tag.commit in position:
-                entries.append([tag.name, tag.date, position[tag.commit]])
+        for tag in sorted(repo.tags, key=_NAME_OF):
+            at = position.get(tag.commit)
+            if at is not None:
+                entries.append([tag.name, tag.date, at])
                 continue
             position[tag.commit] = len(table)
             table.append(tag.commit)
@@ -291,67 +313,73 @@ def dump_state(
         position[sha] = len(table)
         table.append(sha)
 
-    reasons: dict[str, int] = {}
-    records: dict[tuple[Any, ...], int] = {}
-
-    def encode(result: MetadataResult) -> Any:
-        if isinstance(result, MetadataProblem):
-            return reasons.setdefault(result.reason, len(reasons))
-        record = (result.name, result.requires_python, result.summary, result.dependencies)
-        number = records.setdefault(record, len(records))
-        return [number] if result.version is None else [number, result.version]
-
-    meta: list[Any] = []
-    sub: dict[str, Any] = {}
-    for i, sha in enumerate(table):
-        meta.append(None)
-        for key in by_commit.get(sha, ()):
-            if key == sha:
-                meta[i] = encode(commits[key])
-            else:
-                sub[f"{i}{key[40:]}"] = encode(commits[key])
+    results = list(map(commits.get, table))  # parallel to `table`, None where nothing was read
+    sub_results = {
+        f"{position[sha]}{key[40:]}": commits[key]
+        for sha, keys in below.items()
+        if sha in position
+        for key in keys
+    }
 
     # One entry per unnamed repository: reason → its commits. A commit already in the table, or in
     # an entry before (a fork shares its parent's commits), is not stored again.
     placed: set[str] = set()
-    groups: list[tuple[str, dict[int, list[str]]]] = []
+    groups: list[tuple[str, dict[str, list[str]]]] = []
 
     def add_group(keys: Iterable[str]) -> None:
-        group: dict[int, list[str]] = {}
-        for key in sorted(keys):
-            result = commits.get(key)
-            if key in placed or _sha(key) in position or not isinstance(result, MetadataProblem):
-                continue
-            placed.add(key)
-            group.setdefault(reasons.setdefault(result.reason, len(reasons)), []).append(key)
+        fresh = set(keys).difference(placed)
+        placed.update(fresh)  # whatever is skipped here is skipped in any later entry too
+        # Not the SHAs in the table, nor (if there are any) the keys below a root whose SHA is.
+        if below:
+            fresh = {k for k in fresh if _sha(k) not in position}
+        kept = sorted(filterfalse(position.__contains__, fresh))
+        found = list(map(commits.get, kept))
+        group: dict[str, list[str]] = {}
+        if _PROBLEM.issuperset(map(type, found)) and len(one := set(map(_REASON_OF, found))) == 1:
+            group[one.pop()] = kept  # the usual entry: every commit skipped for the same reason
+        else:
+            for key, result in zip(kept, found, strict=True):
+                if isinstance(result, MetadataProblem):
+                    group.setdefault(result.reason, []).append(key)
         if group:
-            groups.append((min(k for keys in group.values() for k in keys), group))
+            groups.append((min(keys[0] for keys in group.values()), group))
 
-    for repo in sorted(repos, key=lambda r: r.full_name):
+    for repo in sorted(repos, key=_FULL_NAME_OF):
         if repo.full_name not in listed_names:
-            add_group(key for t in repo.tags for key in by_commit.get(t.commit, ()))
-    if carry is not None:
-        for keys in carry.unlisted:
+            shas = set(map(_COMMIT_OF, repo.tags))
+            keys = list(filter(commits.__contains__, shas))
+            if below:
+                keys += [key for sha in shas for key in below.get(sha, ())]
             add_group(keys)
+    if carry is not None:
+        for carried in carry.unlisted:
+            add_group(carried)
 
-    # Numbers were given in order of first use; renumber by sorted content, so that the bytes do not
-    # depend on the order things were met in.
-    reason_list = sorted(reasons)
-    new_reason = {reasons[r]: i for i, r in enumerate(reason_list)}
-    record_list = sorted(records, key=lambda r: json.dumps(r))
-    new_record = {records[r]: i for i, r in enumerate(record_list)}
+    # Reasons and records numbered by sorted content, so that the bytes do not depend on the order
+    # things were met in.
+    found = [*results, *sub_results.values()]
+    projects = [r for r in found if isinstance(r, ProjectMetadata)]
+    reason_list = sorted(
+        {r.reason for r in found if isinstance(r, MetadataProblem)}.union(*(g for _, g in groups))
+    )
+    reason_number = {r: i for i, r in enumerate(reason_list)}
+    record_list = sorted(set(map(_RECORD, projects)), key=lambda r: json.dumps(r))
+    record_number = {r: i for i, r in enumerate(record_list)}
 
-    def renumber(value: Any) -> Any:
-        if value is None or type(value) is not int:
-            return value if value is None else [new_record[value[0]], *value[1:]]
-        return new_reason[value]
+    def encode(result: MetadataResult | None) -> Any:
+        if result is None:
+            return None
+        if isinstance(result, MetadataProblem):
+            return reason_number[result.reason]
+        number = record_number[_RECORD(result)]
+        return [number] if result.version is None else [number, result.version]
 
-    def group_json(group: Mapping[int, list[str]]) -> dict[str, Any]:
+    def group_json(group: Mapping[str, list[str]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for reason, keys in group.items():
             roots = "".join(k for k in keys if len(k) == 40)
-            below = [k for k in keys if len(k) != 40]
-            out[str(new_reason[reason])] = [roots, *below] if below else roots
+            deeper = [k for k in keys if len(k) != 40]
+            out[str(reason_number[reason])] = [roots, *deeper] if deeper else roots
         return out
 
     data: dict[str, Any] = {
@@ -362,18 +390,17 @@ def dump_state(
         "web": web,
         "commits": "".join(table),
         "repos": repo_data,
-        "meta": [renumber(m) for m in meta],
-        "published": {
-            name: {v: position[c] for v, c in sorted(versions.items())}
-            for name, versions in sorted(published.items())
+        "meta": list(map(encode, results)),
+        "published": {  # in key order, as every object: json.dumps sorts them
+            name: {v: position[c] for v, c in versions.items()} for name, versions in published.items()
         },
         "reasons": reason_list,
         # What projects' metadata says apart from the version, each distinct record once.
         "projects": [_record_json(*r) for r in record_list],
         "unlisted": [group_json(g) for _, g in sorted(groups, key=lambda g: g[0])],
     }
-    if sub:
-        data["sub"] = {k: renumber(v) for k, v in sub.items()}
+    if sub_results:
+        data["sub"] = {k: encode(v) for k, v in sub_results.items()}
     if inputs:
         data["inputs"] = inputs
     all_trees = {**(carry.trees if carry is not None else {}), **(trees or {})}
@@ -389,6 +416,7 @@ def dump_state(
 # -- load -----------------------------------------------------------------------------------------
 
 
+@without_cycle_collection  # a few hundred thousand acyclic records: see heap.py
 def parse_state(raw: bytes | str, where: str = "") -> BuildState:
     """The state in `raw` (format 2 gzip-compressed, or format 1 JSON).
 
@@ -399,9 +427,13 @@ def parse_state(raw: bytes | str, where: str = "") -> BuildState:
     if blob.startswith(_GZIP_MAGIC):
         blob = _gunzip(blob, where)
     try:
-        data = json.loads(blob)
+        # Decoded here rather than by json.loads, so that the bytes can go before the parse.
+        text = blob.decode(json.detect_encoding(blob), "surrogatepass")
+        del blob
+        data = json.loads(text)
     except ValueError:
         raise StateUnreadable(where, "is corrupt (not gzip-compressed JSON)") from None
+    del text
     if not isinstance(data, dict) or "format" not in data:
         raise StateUnreadable(where, "is not an indexgen build state")
     version = data["format"]
@@ -439,31 +471,84 @@ def _position(value: Any, table: Sequence[str]) -> str:
     return table[value]
 
 
-def _parse_v2(data: Mapping[str, Any]) -> BuildState | None:
+def _check_strings(values: Sequence[Any]) -> None:
+    """Checks in one pass that `values` are strings (TypeError naming the first that is not)."""
+    if not _STR.issuperset(map(type, values)):
+        for value in values:
+            _str(value)
+
+
+def _at(positions: Sequence[Any], table: Sequence[str]) -> list[str]:
+    """The commits at `positions`, checked in one pass (ValueError naming the first bad one)."""
+    if positions and (
+        not _INT.issuperset(map(type, positions)) or min(positions) < 0 or max(positions) >= len(table)
+    ):
+        for value in positions:
+            _position(value, table)
+    return list(map(table.__getitem__, positions))
+
+
+def _tags(entries: Any, table: Sequence[str], used: int, memo: dict[str, str]) -> tuple[list[TagRef], int]:
+    """A repository's tags, and the position of the next commit no tag took yet.
+
+    Tag names and dates are interned through `memo`: the same names (v1.0.0) recur across
+    repositories, and so do dates in a synthetic organisation."""
+    if type(entries) is list and entries:
+        kinds = set(map(type, entries))
+        names: Sequence[Any] | None = None
+        dates: Sequence[Any] = ()
+        if kinds == _LIST and set(map(len, entries)) == _TWO:  # every tag dated, none shares a commit
+            names, dates = zip(*entries, strict=True)
+        elif kinds == _STR:  # no tag dated (a REST scan), none shares a commit
+            names, dates = entries, [""] * len(entries)
+        if names is not None:
+            end = used + len(names)
+            if end > len(table):
+                raise ValueError(f"no commit at position {len(table)!r}")
+            _check_strings(names)
+            _check_strings(dates)
+            setdefault = memo.setdefault
+            tags = list(
+                map(TagRef, map(setdefault, names, names), table[used:end], map(setdefault, dates, dates))
+            )
+            return tags, end
+    tags = []
+    for tag in entries:
+        if isinstance(tag, str):
+            tag = [tag, ""]
+        if len(tag) == 3:
+            commit = _position(tag[2], table)
+        else:
+            commit = _position(used, table)
+            used += 1
+        tags.append(TagRef(_str(tag[0]), commit, _str(tag[1])))
+    return tags, used
+
+
+def _parse_v2(data: dict[str, Any]) -> BuildState | None:
+    """Format 2. The large parts (tags, metadata, published positions, the unnamed repositories'
+    SHAs) are checked in bulk, a list at a time, and each part of `data` is dropped once read, so
+    that the decoded JSON and the state it becomes are not both whole in memory."""
     header = _header(data)
     if header is None:
         return None
     table = _split_shas(_str(data["commits"]))
-    web, reasons = _str(data["web"]), [_str(r) for r in data["reasons"]]
+    web, reasons = _str(data["web"]), list(data["reasons"])
+    _check_strings(reasons)
     records = [_record_from_json(r) for r in data["projects"]]
+    memo: dict[str, str] = {}
     repos = {}
     used = 0
-    for name, entry in data["repos"].items():
-        tags = []
-        for tag in entry["tags"]:
-            if isinstance(tag, str):
-                tag = [tag, ""]
-            if len(tag) == 3:
-                commit = _position(tag[2], table)
-            else:
-                commit = _position(used, table)
-                used += 1
-            tags.append(TagRef(_str(tag[0]), commit, _str(tag[1])))
+    listing = data.pop("repos")
+    for name, entry in listing.items():
+        listing[name] = None  # its JSON can go once read (a new value, not a new key: no resize)
+        tags, used = _tags(entry["tags"], table, used, memo)
         values = _repo_from_json(_str(name), entry, web)
         repos[name] = RepoSnapshot(name, **values, tags=tuple(tags))
+    del listing
 
     commits: dict[str, MetadataResult] = {}
-    meta = data["meta"]
+    meta = data.pop("meta")
     if len(meta) != len(table):
         raise ValueError("meta and commits differ in length")
     problems = [MetadataProblem(r) for r in reasons]
@@ -480,32 +565,54 @@ def _parse_v2(data: Mapping[str, Any]) -> BuildState | None:
             record.name, _str(value[1]), record.requires_python, record.summary, record.dependencies
         )
 
+    # The common entry, [record, version], inline; anything else through `decode`.
+    fields = [(r.name, r.requires_python, r.summary, r.dependencies) for r in records]
+    setdefault = memo.setdefault
     for sha, value in zip(table, meta, strict=True):
-        if value is not None:
-            commits[sha] = decode(value)
+        if value is None:
+            continue
+        if type(value) is list and len(value) == 2:
+            number, version = value
+            if type(number) is int and type(version) is str:
+                name, requires, summary, dependencies = fields[number]
+                commits[sha] = ProjectMetadata(
+                    name, setdefault(version, version), requires, summary, dependencies
+                )
+                continue
+        commits[sha] = decode(value)
+    del meta
     for ref, value in data.get("sub", {}).items():
         number, colon, directory = _str(ref).partition(":")
         if not colon or not directory:
             raise ValueError("bad subdirectory key")
         commits[f"{_position(int(number), table)}:{directory}"] = decode(value)
+
+    # The unnamed repositories' SHAs: one check over all of them at the end.
     unlisted = []
-    for group in data["unlisted"]:
-        keys = []
+    all_roots = []
+    for group in data.pop("unlisted"):
+        keys: list[str] = []
         for reason, members in group.items():
-            problem = MetadataProblem(reasons[int(reason)])
+            problem = problems[int(reason)]
             roots, below = (members, []) if isinstance(members, str) else (members[0], members[1:])
-            for key in [*_split_shas(_str(roots)), *below]:
+            shas = _split_unchecked(_str(roots))
+            all_roots.append(roots)
+            for key in below:
                 if not _KEY.fullmatch(_str(key)):
                     raise ValueError("an unnamed repository's commit is not a 40-hex SHA")
-                commits[key] = problem
-                keys.append(key)
+            commits.update(zip(shas, repeat(problem)))
+            commits.update(zip(below, repeat(problem)))
+            keys += shas
+            keys += below
         unlisted.append(tuple(sorted(keys)))
+    if not _HEX.fullmatch("".join(all_roots)):
+        raise ValueError(_NOT_SHAS)
     if data.get("reader") != METADATA_READER:
         commits, unlisted = {}, []
-    published = {
-        _str(name): {_str(v): _position(c, table) for v, c in versions.items()}
-        for name, versions in data["published"].items()
-    }
+    published = {}
+    for name, versions in data["published"].items():
+        positions = [c for _, c in versions.items()]  # JSON object keys are strings
+        published[_str(name)] = dict(zip(versions, _at(positions, table), strict=True))
     inputs = data.get("inputs", "")
     return BuildState(
         repos,

@@ -24,17 +24,25 @@ import dataclasses
 import functools
 import hashlib
 import importlib.metadata
+import marshal
+import operator
 import os
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-from .models import Index, RepoSnapshot
+from .changes import SiteDigest
+from .models import Index, MovedTag, Project, Release, RepoSnapshot, Skip, TagRef
 from .monorepo import KnownTree
 
 # The libraries whose behaviour is part of the output: names and versions (packaging), templates
 # (jinja2), escaping (markupsafe).
 _LIBRARIES = ("jinja2", "markupsafe", "packaging")
+
+# marshal's version 2 writes equal values as equal bytes; later versions mark an object met twice,
+# which depends on how the values happen to share objects.
+_MARSHAL_VERSION = 2
 
 
 @functools.cache
@@ -60,6 +68,36 @@ def package_fingerprint(package: Path) -> str:
     return digest.hexdigest()
 
 
+Values = tuple[Any, ...]  # of strings, booleans, None and such tuples: what marshal writes
+
+
+def _values_of(record: type, **nested: Callable[[Any], Values]) -> Callable[[Any], Values]:
+    """A function giving every field of a `record` instance, in field order, as plain values: each
+    field named in `nested` (a tuple of records) as the tuple of what its function gives for them.
+    Built from the record's declared fields, so that a field added later is hashed too."""
+    names = [f.name for f in dataclasses.fields(record)]
+    plain = [name for name in names if name not in nested]
+    get = operator.attrgetter(*plain) if len(plain) > 1 else (lambda r: (getattr(r, plain[0]),))
+    if not nested:
+        return get
+    inner = [(operator.attrgetter(name), convert) for name, convert in nested.items()]
+
+    def values(item: Any) -> Values:
+        return (get(item), *(tuple(map(convert, field(item))) for field, convert in inner))
+
+    return values
+
+
+_TAG = _values_of(TagRef)
+_REPO = _values_of(RepoSnapshot, tags=_TAG)
+_RELEASE = _values_of(Release)
+_PROJECT = _values_of(Project, releases=_RELEASE)
+_INDEX = _values_of(
+    Index, projects=_PROJECT, skipped=_values_of(Skip), moved=_values_of(MovedTag), hidden=_RELEASE
+)
+_TREE = _values_of(KnownTree)
+
+
 def inputs_digest(
     index: Index,
     repos: Iterable[RepoSnapshot],
@@ -70,20 +108,21 @@ def inputs_digest(
     """A sha256 of everything a full build's pages and state are made from (see the module)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     listed: list[RepoSnapshot] = sorted(repos, key=lambda r: r.full_name)
-    # repr of frozen dataclasses, tuples and dicts of strings: every field, in a fixed order. One
-    # record at a time: the whole index's repr is tens of MB for a large organisation.
-    parts: tuple[Iterable[object], ...] = (
-        [site_url, sorted(public.items())],
-        index.projects,
-        [dataclasses.replace(index, projects=())],
-        listed,
-        sorted(trees.items()),
+    # Every field of every record as tuples of strings, booleans and None, in a fixed order, one
+    # record at a time (the whole index is tens of MB for a large organisation). Each marshalled
+    # value says its own length, and each part's count comes first: no two inputs give the same
+    # bytes. A field marshal cannot write (a record not declared nested) raises, never goes unhashed.
+    parts: tuple[tuple[int, Iterable[Values]], ...] = (
+        (1, [(site_url, tuple(sorted(public.items())))]),
+        (1, [_INDEX(dataclasses.replace(index, projects=()))]),
+        (len(index.projects), map(_PROJECT, index.projects)),
+        (len(listed), map(_REPO, listed)),
+        (len(trees), ((name, _TREE(tree)) for name, tree in sorted(trees.items()))),
     )
-    for part in parts:
-        for record in part:
-            digest.update(repr(record).encode("utf-8", "surrogatepass"))
-            digest.update(b"\0")
-        digest.update(b"\1")
+    for count, records in parts:
+        digest.update(marshal.dumps(count, _MARSHAL_VERSION))
+        for values in records:
+            digest.update(marshal.dumps(values, _MARSHAL_VERSION))
     return digest.hexdigest()
 
 
@@ -94,13 +133,11 @@ def live_pages_digest(output: Path, exclude: frozenset[str]) -> str | None:
     nothing else)."""
     try:
         paths = _regular_files(os.fspath(output), "", exclude)
-        digest = hashlib.sha256()
+        digest = SiteDigest()
         root = os.fspath(output)
         for path in sorted(paths):
             with open(os.path.join(root, path), "rb") as file:
-                data = file.read()
-            digest.update(f"{path}\0{len(data)}\0".encode())
-            digest.update(data)
+                digest.add_file(path, file)
     except (OSError, ValueError):
         return None
     return digest.hexdigest()

@@ -239,7 +239,11 @@ def egg_fragment(name: str, version: Version) -> str:
     """
     if reason := _unpublishable(version):
         raise ValueError(f"version {version}: {reason}")
-    text = str(version)
+    return _fragment(name, str(version))
+
+
+def _fragment(name: str, text: str) -> str:
+    """`egg_fragment` given the text of a publishable version."""
     canonical = _egg_name(name)
     fragment = f"{canonical}-{text}"
     # Two valid fragments joined by `-` are a valid fragment (each starts and ends with a letter or
@@ -302,7 +306,9 @@ def _check_subdirectory(subdirectory: str) -> str:
     return path
 
 
-def build_link(clone_url: str, commit: str, name: str, version: Version, subdirectory: str = "") -> str:
+def build_link(
+    clone_url: str, commit: str, name: str, version: Version, subdirectory: str = "", *, text: str = ""
+) -> str:
     """The VCS link pip gets for one release (DESIGN.md §2).
 
     `git+{clone_url}@{commit}#egg={name}-{version}`, or with `#subdirectory={path}&egg=…` for a project
@@ -310,10 +316,14 @@ def build_link(clone_url: str, commit: str, name: str, version: Version, subdire
     an immutable commit: pip/_internal/wheel_builder.py `_should_cache` → `Git.is_immutable_rev_checkout`).
     Raises ValueError for a clone URL that is not http(s)/ssh, carries credentials or has a bad host, a
     commit that is not 40 lowercase hex digits, an unpublishable name or version, or a bad subdirectory.
+    `text`, when given, is `str(version)`, which the caller already has (an org's builds make 100,000s).
     """
     if not _COMMIT_RE.fullmatch(commit):
         raise ValueError(f"commit {quote_value(commit)} is not 40 lowercase hex digits")
-    fragment = egg_fragment(name, version)
+    if text and "!" not in text and "+" not in text:  # the text of a version without epoch or local part
+        fragment = _fragment(name, text)
+    else:
+        fragment = egg_fragment(name, version)
     url = f"{_vcs_url(clone_url)}@{commit}"
     if subdirectory:
         return f"{url}#subdirectory={_check_subdirectory(subdirectory)}&egg={fragment}"

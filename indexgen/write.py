@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import IndexgenError, OutputError
 
@@ -104,46 +105,73 @@ def recover_interrupted_swap(output: Path) -> None:
 def write_site(output: Path, files: Mapping[str, bytes]) -> None:
     """Replace `output` with exactly `files` (relative path → bytes), keeping its top-level dotfiles
     (such as the `.gitignore` that keeps `site/` in a repository)."""
-    output = output.resolve()
-    if not looks_like_site(output):
-        raise OutputError(
-            str(output), "it exists and does not look like an indexgen site; refusing to replace it"
-        )
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        recover_interrupted_swap(output)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{output.name}-new-", dir=output.parent))
-    except OSError as exc:
-        raise OutputError(str(output.parent), exc.strerror or str(exc)) from exc
-    try:
-        _stage(staging, output if output.is_dir() else None, files)
-        if output.is_dir():
-            for kept in output.iterdir():
-                if kept.name.startswith(".") and kept.is_file() and not (staging / kept.name).exists():
-                    shutil.copy2(kept, staging / kept.name)
-        os.chmod(staging, 0o755)
-        with _deferred_signals() as received:
-            _swap(staging, output)
-    except BaseException as exc:  # a write error, or Ctrl-C before the swap: no staging left behind
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise OutputError(str(output), exc.strerror or str(exc)) from exc
-        raise
-    if received:
-        raise InterruptedAfterWrite(received[0])
-
-
-def _stage(staging: Path, live: Path | None, files: Mapping[str, bytes]) -> None:
-    """Put every file into `staging`: a file whose bytes the live site already has is hard-linked from
-    it rather than written again (most pages of a rebuild are unchanged); the others are written."""
-    made: set[Path] = {staging}
+    staged = StagedSite(output)
     for relative, data in files.items():
-        target = staging / relative
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        if live is None or not _link_unchanged(live / relative, target, data):
-            target.write_bytes(data)
+        staged.add(relative, data)
+    staged.commit()
+
+
+class StagedSite:
+    """A new site written file by file into a temporary sibling of `output`, then swapped in for it
+    (`commit`) or dropped (`discard`): pages can be written as they are rendered, so that a site of
+    hundreds of megabytes never exists whole in memory. A file whose bytes the live site already has
+    is hard-linked from it rather than written again (most pages of a rebuild are unchanged). A
+    failure of `add` or `commit`, or Ctrl-C during them, leaves no staging directory behind."""
+
+    def __init__(self, output: Path) -> None:
+        output = output.resolve()
+        if not looks_like_site(output):
+            raise OutputError(
+                str(output), "it exists and does not look like an indexgen site; refusing to replace it"
+            )
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            recover_interrupted_swap(output)
+            staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{output.name}-new-", dir=output.parent))
+        except OSError as exc:
+            raise OutputError(str(output.parent), exc.strerror or str(exc)) from exc
+        self.output = output
+        self._staging = staging
+        self._live = output if output.is_dir() else None
+        self._made: set[Path] = {staging}
+
+    def add(self, relative: str, data: bytes) -> None:
+        """Put one file into the staging directory."""
+        try:
+            target = self._staging / relative
+            if target.parent not in self._made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+            if self._live is None or not _link_unchanged(self._live / relative, target, data):
+                target.write_bytes(data)
+        except BaseException as exc:  # a write error, or Ctrl-C: no staging left behind
+            self._failed(exc)
+
+    def commit(self) -> None:
+        """Swap the staged site in for `output`, with `output`'s top-level dotfiles."""
+        output, staging = self.output, self._staging
+        try:
+            if output.is_dir():
+                for kept in output.iterdir():
+                    if kept.name.startswith(".") and kept.is_file() and not (staging / kept.name).exists():
+                        shutil.copy2(kept, staging / kept.name)
+            os.chmod(staging, 0o755)
+            with _deferred_signals() as received:
+                _swap(staging, output)
+        except BaseException as exc:  # a write error, or Ctrl-C before the swap
+            self._failed(exc)
+        if received:
+            raise InterruptedAfterWrite(received[0])
+
+    def discard(self) -> None:
+        """Drop the staging directory (nothing happens when it is gone already)."""
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+    def _failed(self, exc: BaseException) -> NoReturn:
+        self.discard()
+        if isinstance(exc, OSError):
+            raise OutputError(str(self.output), exc.strerror or str(exc)) from exc
+        raise exc
 
 
 # The link cannot be made here (another file system, one without hard links, a file at its link

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
 
 from indexgen.build import BuildOptions, build_index
 from indexgen.models import MetadataProblem, ProjectMetadata, RepoSnapshot, Skip, TagRef
@@ -152,3 +155,24 @@ def test_output_does_not_depend_on_input_order() -> None:
     assert build_index(repos, metadata) == build_index(
         list(reversed(repos)), dict(reversed(metadata.items()))
     )
+
+
+# Releases (no pre-releases: they are skipped by default), with trailing zeros and post-releases, so
+# that equal versions are written differently (`1.0`, `1.0.0`) and orders interleave.
+VERSION_TEXTS = st.builds(
+    lambda release, post: f"{'.'.join(map(str, release))}{post}",
+    st.lists(st.integers(0, 2), min_size=1, max_size=4),
+    st.sampled_from(["", ".post1", ".post0"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(VERSION_TEXTS, min_size=1, max_size=12))
+def test_releases_come_in_pep440_order_one_per_equal_version(texts: list[str]) -> None:
+    """The build orders and groups releases by ranks of version texts rather than by `Version`s:
+    the same order, and one release per version, as sorting the `Version`s themselves."""
+    commits = [f"{i:040x}" for i in range(len(texts))]
+    tags = [(f"v{text}", commit) for text, commit in zip(texts, commits, strict=True)]
+    index = build_index([repo("utils", *tags)], {commit: meta() for commit in commits})
+    (project,) = index.projects
+    assert [Version(r.version) for r in project.releases] == sorted({Version(t) for t in texts})

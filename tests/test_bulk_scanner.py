@@ -17,7 +17,8 @@ from indexgen.github.bulk import GraphQLScanner
 from indexgen.github.graphql import GraphQLClient
 from indexgen.github.http import ApiUsage
 from indexgen.github.scanner import NoProgress
-from indexgen.models import Owner, OwnerKind, SourceFiles, TagRef
+from indexgen.layouts import Discovery
+from indexgen.models import Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from tests.payloads import (
     annotated_target,
     blob,
@@ -352,3 +353,53 @@ def test_release_dates_and_topics_come_with_the_listing() -> None:
         TagRef("v3", C, "2023-12-31T23:59:59Z"),
     )
     assert utils.topics == ("http", "utilities") and bare.topics == ()
+
+
+@responses.activate
+def test_a_tag_the_previous_build_has_as_it_is_is_that_very_object() -> None:
+    """A rebuild keeps one copy of an organisation's unchanged tags in memory: the previous build's."""
+    refs = refs_json([("v1.0", commit_target(A)), ("v2.0", commit_target(B)), ("v3.0", commit_target(C))])
+    serve(lambda op, v: owner_page("acme", [repo_node("acme", "Utils", refs)]))
+    earlier = RepoSnapshot(
+        "acme/Utils",
+        "https://github.com/acme/Utils.git",
+        "https://github.com/acme/Utils",
+        "2020-01-01T00:00:00Z",
+        tags=(TagRef("v1.0", A), TagRef("v2.0", C), TagRef("v9.0", A)),  # v2.0 has moved since
+    )
+    result = make_scanner().scan_owners(
+        [ACME], lambda tag: False, NoProgress(), known={"acme/utils": earlier}
+    )
+    tags = result.repos[0].tags
+    assert tags == (TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", C))
+    assert tags[0] is earlier.tags[0]
+    assert tags[1] is not earlier.tags[1]
+
+
+@responses.activate
+def test_commit_node_ids_are_kept_only_where_projects_below_the_root_may_be_read() -> None:
+    """Node IDs serve to read files: the root's of the commits `need_files` picks (kept apart), and
+    below the root only in a repository without a project file at its root, which discovery may
+    read trees and directories of."""
+    root = {"target": {"__typename": "Commit", "id": "H1", "tree": {"oid": T, "entries": [
+        {"name": "pyproject.toml", "type": "blob"}]}}}  # fmt: skip
+    bare = {"target": {"__typename": "Commit", "id": "H2", "tree": {"oid": T, "entries": [
+        {"name": "libs", "type": "tree"}]}}}  # fmt: skip
+    nodes = [
+        repo_node("acme", "single", refs_json([("v1.0", commit_target(A))]), defaultBranchRef=root),
+        repo_node("acme", "mono", refs_json([("core-v1.0", commit_target(B))]), defaultBranchRef=bare),
+    ]
+    serve(lambda op, v: owner_page("acme", nodes) if op == "OwnerRepositories" else {"data": {"nodes": []}})
+    scanner = make_scanner()
+    scanner.scan_owners([ACME], lambda tag: False, NoProgress(), discovery=Discovery())
+    assert A not in scanner._node_ids and scanner._node_ids[B] == "C_" + B
+
+
+@responses.activate
+def test_a_tag_name_many_repositories_have_is_one_string() -> None:
+    nodes = [
+        repo_node("acme", name, refs_json([("v1.0", commit_target(c))])) for name, c in (("a", A), ("b", B))
+    ]
+    serve(lambda op, v: owner_page("acme", nodes))
+    first, second = make_scanner().scan_owners([ACME], lambda tag: False, NoProgress()).repos
+    assert first.tags[0].name == "v1.0" and first.tags[0].name is second.tags[0].name

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from indexgen import render
 from indexgen.build import build_index
-from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
+from indexgen.models import Project, ProjectMetadata, RepoSnapshot, TagRef
 from indexgen.render import render_json, render_site, report_data
 
 from .browse_sample import PUBLIC, SITE_URL, browse_index
@@ -222,3 +223,26 @@ def test_report_json_in_pieces_is_the_whole_report_and_makes_projects_one_at_a_t
     assert json.loads(render_json(data))["projects"]["zeta-utils"]["releases"][0]["version"] == "0.1"
     empty = render_json(report_data(build_index([], {})))
     assert json.loads(empty)["projects"] == {} and b'"projects": {}' in empty
+
+
+def test_site_pages_come_in_path_order_one_render_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer gets each page as soon as it is rendered: the next one is not made before it is
+    asked for, so a site of hundreds of megabytes never exists whole."""
+    rendered: list[str] = []
+    real = render.render_project_page
+
+    def counted(project: Project) -> str:
+        rendered.append(project.name)
+        return real(project)
+
+    monkeypatch.setattr(render, "render_project_page", counted)
+    whole = render_site(sample_index())
+    rendered.clear()
+    paths = []
+    for path, data in render.site_pages(sample_index()):
+        paths.append(path)
+        assert data == whole[path]
+        if path.startswith("simple/") and path != "simple/index.html":
+            assert rendered[-1] == path.split("/")[1]  # rendered just now, for this very page
+        assert len(rendered) == sum(1 for p in paths if p.startswith("simple/") and p != "simple/index.html")
+    assert paths == sorted(whole) and len(rendered) == len(sample_index().projects)

@@ -6,14 +6,25 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import indexgen
 from indexgen.build import build_index
 from indexgen.changes import site_digest
-from indexgen.models import ProjectMetadata, RepoSnapshot, TagRef
+from indexgen.models import (
+    Index,
+    MovedTag,
+    Project,
+    ProjectMetadata,
+    Release,
+    RepoSnapshot,
+    Skip,
+    TagRef,
+)
 from indexgen.monorepo import KnownTree
 from indexgen.render import render_site
 from indexgen.unchanged import inputs_digest, live_pages_digest, package_fingerprint
@@ -66,6 +77,98 @@ def test_the_same_inputs_give_the_same_digest() -> None:
 )
 def test_any_change_of_input_changes_the_digest(change: dict[str, object]) -> None:
     assert digest(**change) != digest()
+
+
+# One record of every kind the digest covers, each tuple of records non-empty, so that the test below
+# reaches every field of every record (a field added to a record later is reached too).
+RELEASE = Release("acme-utils", "1.0", "v1.0", A, "acme/utils", "git+https://x@" + A, ">=3.8", "d", ("a>=1",))
+FULL_INDEX = Index(
+    projects=(
+        Project("acme-utils", "Acme-Utils", "acme/utils", "https://h", "words", (RELEASE,), "s", ("t",)),
+    ),
+    skipped=(Skip("acme/utils", "v0", "why"),),
+    warnings=("a warning",),
+    moved=(MovedTag("acme-utils", "1.0", "acme/utils", "v1.0", A, B, False),),
+    hidden=(dataclasses.replace(RELEASE, version="0.1", yanked="bad"),),
+)
+FULL_INPUTS: dict[str, Any] = {
+    "index": FULL_INDEX,
+    "repos": [dataclasses.replace(REPO, topics=("python",), tree_oid="c" * 40)],
+    "trees": TREES,
+    "site_url": "https://acme.github.io/index/",
+    "public": {"acme-utils": "3.0"},
+}
+
+
+def _changed(value: object) -> object:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, str):
+        return value + "~"
+    if value is None:
+        return ""
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        return (*value, "more")
+    raise AssertionError(f"no change known for {value!r}: extend this test")
+
+
+def _one_field_changed(record: Any) -> Iterator[tuple[str, type, Any]]:
+    """(field path, record class, `record` with that one field changed) for every field below it."""
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            for path, kind, first in _one_field_changed(value[0]):
+                yield f"{f.name}.{path}", kind, dataclasses.replace(record, **{f.name: (first, *value[1:])})
+        else:
+            yield f.name, type(record), dataclasses.replace(record, **{f.name: _changed(value)})
+
+
+def _every_change() -> Iterator[tuple[str, type, dict[str, Any]]]:
+    for path, kind, index in _one_field_changed(FULL_INPUTS["index"]):
+        yield f"index.{path}", kind, {"index": index}
+    for path, kind, repo in _one_field_changed(FULL_INPUTS["repos"][0]):
+        yield f"repo.{path}", kind, {"repos": [repo]}
+    (name, tree), *_ = FULL_INPUTS["trees"].items()
+    for path, kind, changed in _one_field_changed(tree):
+        yield f"tree.{path}", kind, {"trees": {name: changed}}
+    yield "tree name", KnownTree, {"trees": {name + "~": tree}}
+    yield "site_url", str, {"site_url": None}
+    yield "public", str, {"public": {"acme-utils": "3.1"}}
+
+
+def test_a_change_of_any_field_of_any_record_changes_the_digest() -> None:
+    before = inputs_digest(**FULL_INPUTS)
+    seen: dict[str, str] = {}
+    for path, _, change in _every_change():
+        after = inputs_digest(**{**FULL_INPUTS, **change})
+        assert after != before, path
+        assert after not in seen.values(), (path, seen)  # no two changes give the same digest either
+        seen[path] = after
+    kinds = {kind for _, kind, _ in _every_change()}
+    assert {Index, Project, Release, Skip, MovedTag, RepoSnapshot, TagRef, KnownTree} <= kinds
+    assert len(seen) > 50
+
+
+def _fresh(value: Any) -> Any:
+    """`value` rebuilt from new objects: equal, sharing nothing with it."""
+    if isinstance(value, str):
+        return "".join(list(value))
+    if isinstance(value, tuple):
+        return tuple(_fresh(v) for v in value)
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    if isinstance(value, dict):
+        return {_fresh(k): _fresh(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value)(**{f.name: _fresh(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
+
+
+def test_equal_inputs_give_the_same_digest_whatever_objects_they_share() -> None:
+    shared = {**FULL_INPUTS, "repos": FULL_INPUTS["repos"] * 2}
+    copied = _fresh(shared)
+    assert copied["repos"][0].full_name is not shared["repos"][0].full_name
+    assert inputs_digest(**copied) == inputs_digest(**shared)
 
 
 def test_the_digest_of_a_written_site_is_the_digest_of_its_pages(tmp_path: Path) -> None:

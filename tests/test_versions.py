@@ -225,6 +225,16 @@ def test_is_valid_egg_fragment(fragment: str, valid: bool) -> None:
 )
 def test_build_link(clone_url: str, name: str, version: str, subdirectory: str, link: str) -> None:
     assert build_link(clone_url, SHA, name, Version(version), subdirectory) == link
+    # The build passes the version's text it already has: the same link, and the same refusals.
+    assert (
+        build_link(clone_url, SHA, name, Version(version), subdirectory, text=str(Version(version))) == link
+    )
+
+
+@pytest.mark.parametrize("version", ["1!1.0", "1.0+local"])
+def test_build_link_with_text_still_refuses_unpublishable_versions(version: str) -> None:
+    with pytest.raises(ValueError, match="version"):
+        build_link("https://github.com/acme/x.git", SHA, "acme", Version(version), text=str(Version(version)))
 
 
 @pytest.mark.parametrize(

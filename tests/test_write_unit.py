@@ -124,3 +124,42 @@ def test_a_staged_file_whose_write_fails_leaves_nothing(
     with pytest.raises(OutputError, match="No space left on device"):
         write.stage_file(tmp_path / "report.json", b"{}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_site_is_written_file_by_file_and_replaces_the_live_one_only_at_commit(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "site"
+    write.write_site(output, site_files("1"))
+    staged = write.StagedSite(output)
+    staged.add("simple/index.html", b"2")
+    (staging,) = tmp_path.glob(".indexgen-site-new-*")
+    assert (staging / "simple/index.html").read_bytes() == b"2"  # on disk already, not held in memory
+    assert (output / "simple/index.html").read_bytes() == b"1"
+    staged.add("simple/p/index.html", b"p1")  # the live site's bytes: linked, not written
+    assert (staging / "simple/p/index.html").stat().st_ino == (output / "simple/p/index.html").stat().st_ino
+    staged.commit()
+    assert (output / "simple/index.html").read_bytes() == b"2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_discarded_staged_site_leaves_the_live_one_as_it_was(tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    write.write_site(output, site_files("1"))
+    staged = write.StagedSite(output)
+    staged.add("simple/index.html", b"2")
+    staged.discard()
+    staged.discard()  # twice: nothing left to drop, no error
+    assert (output / "simple/index.html").read_bytes() == b"1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_failed_add_drops_the_staging_directory(tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    write.write_site(output, site_files("1"))
+    staged = write.StagedSite(output)
+    staged.add("simple/index.html", b"2")
+    with pytest.raises(OutputError):
+        staged.add("simple/index.html/below", b"a file cannot be a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (output / "simple/index.html").read_bytes() == b"1"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -85,6 +86,40 @@ def _listed(ref: Mapping[str, Any]) -> _Listed:
     return str(ref["name"]), (TagRef(str(ref["name"]), peeled[0], peeled[2]), peeled[1])
 
 
+def _listed_all(refs: Sequence[Mapping[str, Any]], names: dict[str, str] | None = None) -> list[_Listed]:
+    """`[_listed(ref) for ref in refs]`, with the common shapes peeled inline: a lightweight tag on a
+    commit, or one annotated tag on a commit (nearly every tag of a large organisation, which lists
+    hundreds of thousands). The expressions are `_peel`'s own; any other shape, and any missing key
+    (a KeyError, TypeError or AttributeError here, before anything is kept), goes to `_listed`.
+    `names`, when given, keeps one copy of each tag name (`v1.0.0` is a tag of most repositories)."""
+    found: list[_Listed] = []
+    names = {} if names is None else names
+    append = found.append
+    for ref in refs:
+        try:
+            target = ref["target"]
+            if target["__typename"] == "Commit":
+                date = str(target.get("committedDate") or "")
+            elif target["__typename"] == "Tag" and target["target"]["__typename"] == "Commit":
+                tagged = str((target.get("tagger") or {}).get("date") or "")
+                target = target["target"]
+                date = tagged or str(target.get("committedDate") or "")
+            else:
+                target = None
+            if target is not None:
+                name = str(ref["name"])
+                name = names.setdefault(name, name)
+                append((name, (TagRef(name, str(target["oid"]), date), str(target.get("id") or ""))))
+                continue
+        except (KeyError, TypeError, AttributeError):
+            pass
+        append(_listed(ref))
+    return found
+
+
+_BY_NAME = operator.attrgetter("name")
+
+
 def _tag_ref(listed: tuple[TagRef, str] | str) -> TagRef | None:
     return None if isinstance(listed, str) else listed[0]
 
@@ -96,6 +131,26 @@ def _kind_word(kind: OwnerKind) -> str:
 def _topics(node: Mapping[str, Any]) -> tuple[str, ...]:
     nodes = (node.get("repositoryTopics") or {}).get("nodes") or []
     return tuple(str(n["topic"]["name"]) for n in nodes if n and (n.get("topic") or {}).get("name"))
+
+
+def _repository(node: Mapping[str, Any], tree_oid: str, tags: tuple[TagRef, ...] = ()) -> RepoSnapshot:
+    """A listed repository (`RepositoryFields`) as a record."""
+    url = str(node["url"])
+    return RepoSnapshot(
+        full_name=str(node["nameWithOwner"]),
+        clone_url=url + ".git",
+        html_url=url,
+        created_at=str(node.get("createdAt") or ""),
+        private=bool(node.get("isPrivate")),
+        fork=bool(node.get("isFork")),
+        archived=bool(node.get("isArchived")),
+        empty=bool(node.get("isEmpty")),
+        description=str(node.get("description") or ""),
+        ssh_url=str(node.get("sshUrl") or ""),
+        tags=tags,
+        topics=_topics(node),
+        tree_oid=tree_oid,
+    )
 
 
 def _owner_typename(kind: OwnerKind) -> str:
@@ -131,8 +186,10 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 class GraphQLScanner:
     def __init__(self, client: GraphQLClient) -> None:
         self._client = client
-        self._node_ids: dict[str, str] = {}  # commit SHA → node ID, of every tag listed
+        # commit SHA → node ID, of the listed tags whose files may be read below the root (`_snapshot`)
+        self._node_ids: dict[str, str] = {}
         self._heads: dict[str, tuple[str, bool]] = {}  # full name → (head commit node ID, root project)
+        self._names: dict[str, str] = {}  # one copy of each tag name listed
 
     @property
     def usage(self) -> ApiUsage:
@@ -218,50 +275,50 @@ class GraphQLScanner:
         *,
         previous: RepoSnapshot | None = None,
         discovery: Discovery | None = None,
+        earlier: RepoSnapshot | None = None,
     ) -> RepoSnapshot:
-        full_name = str(node["nameWithOwner"])
-        url = str(node["url"])
-        repo = RepoSnapshot(
-            full_name=full_name,
-            clone_url=url + ".git",
-            html_url=url,
-            created_at=str(node.get("createdAt") or ""),
-            private=bool(node.get("isPrivate")),
-            fork=bool(node.get("isFork")),
-            archived=bool(node.get("isArchived")),
-            empty=bool(node.get("isEmpty")),
-            description=str(node.get("description") or ""),
-            ssh_url=str(node.get("sshUrl") or ""),
-            topics=_topics(node),
-            tree_oid=_head(node)[1],
-        )
+        """The listed repository with its tags; `previous` may stand in for its older tags
+        (`_carry`). A tag that `earlier` (the previous build's snapshot) has as it is now is that very
+        `TagRef`, so an organisation's 100,000s of tags are in memory once, not once per build."""
+        head, tree_oid, at_root = _head(node)
+        repo = _repository(node, tree_oid)
+        full_name = repo.full_name
         if repo.empty or not wants_tags(repo, select):
             return repo
-        head, _, at_root = _head(node)
         self._heads[full_name] = (head, at_root)
         refs = node.get("refs") or {}
-        listed = [_listed(ref) for ref in refs.get("nodes") or []]
+        listed = _listed_all(refs.get("nodes") or [], self._names)
         page = refs.get("pageInfo") or {}
         carried: tuple[TagRef, ...] = ()
         if page.get("hasNextPage"):
             found = self._carry(repo, node, listed, previous, need_files, discovery)
             if isinstance(found, str):
-                listed += [
-                    _listed(ref) for ref in self._more_tags(full_name, str(page.get("endCursor") or ""))
-                ]
+                listed += _listed_all(self._more_tags(full_name, str(page.get("endCursor") or "")))
             else:
                 listed, carried = found
         tags = list(carried)
+        keep = tags.append
+        node_ids = self._node_ids
+        # A commit's node ID is needed to read its files: at the root, for the commits `need_files`
+        # picks (kept in `wanted`); below it, only in a repository that discovery may find projects
+        # in (`_discover`, which skips one with a project file at its root, unless configured).
+        below = discovery is not None and (not at_root or bool(discovery.configured_for(full_name)))
+        before = {t.name: t for t in earlier.tags} if earlier is not None else {}
         for name, tag in listed:
             if isinstance(tag, str):
                 skipped.append(Skip(full_name, name, tag))
                 continue
             ref, node_id = tag
-            tags.append(ref)
-            self._node_ids[ref.commit] = node_id
+            old = before.get(name)
+            if old is not None and old.commit == ref.commit and old.date == ref.date:
+                ref = old
+            keep(ref)
+            if below:
+                node_ids[ref.commit] = node_id
             if ref.commit not in wanted and need_files(ref):
                 wanted[ref.commit] = node_id
-        return dataclasses.replace(repo, tags=tuple(sorted(tags, key=lambda t: t.name)))
+        tags.sort(key=_BY_NAME)
+        return _repository(node, tree_oid, tuple(tags))  # cheaper than dataclasses.replace
 
     def _carry(
         self,
@@ -278,7 +335,7 @@ class GraphQLScanner:
         newest_refs = node.get("newest")
         if previous is None or newest_refs is None:
             return "no previous build of the repository"
-        newest = [_listed(ref) for ref in newest_refs.get("nodes") or []]
+        newest = _listed_all(newest_refs.get("nodes") or [])
         pages = [[(name, _tag_ref(tag)) for name, tag in page] for page in (first, newest)]
         total = newest_refs.get("totalCount")
         found = carry_over(previous.tags, pages, total if isinstance(total, int) else None, pages[1])
@@ -460,7 +517,8 @@ class GraphQLScanner:
                 if directory:
                     directories.append((tag.commit, directory))
                 else:
-                    wanted.setdefault(tag.commit, self._node_ids[tag.commit])
+                    if tag.commit not in wanted:
+                        wanted[tag.commit] = self._node_ids[tag.commit]
         files, gone = self._read_files(wanted, progress, directories)
         progress.finish()
         kept = self._without_gone(repos, wanted, gone, skipped)
@@ -474,10 +532,12 @@ class GraphQLScanner:
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         wanted: dict[str, str] = {}
         skipped: list[Skip] = []
+        known = known or {}
         for owner in owners:
             started = False
             for connection in self._owner_pages(owner):
@@ -485,7 +545,10 @@ class GraphQLScanner:
                     progress.start(owner.login, int(connection.get("totalCount") or 0))
                     started = True
                 for node in connection.get("nodes") or []:
-                    repo = self._snapshot(node, wanted, need_files, select, skipped)
+                    earlier = known.get(str(node.get("nameWithOwner") or "").lower())
+                    repo = self._snapshot(
+                        node, wanted, need_files, select, skipped, discovery=discovery, earlier=earlier
+                    )
                     repos.append(repo)
                     progress.advance(repos=1, tags=len(repo.tags))
         return self._finish(repos, wanted, skipped, need_files, progress, discovery)
@@ -519,7 +582,14 @@ class GraphQLScanner:
                 raise OwnerNotFound(full_name, "repository")
             repos.append(
                 self._snapshot(
-                    node, wanted, need_files, select, skipped, previous=previous, discovery=discovery
+                    node,
+                    wanted,
+                    need_files,
+                    select,
+                    skipped,
+                    previous=previous,
+                    discovery=discovery,
+                    earlier=(known or {}).get(full_name.lower()),
                 )
             )
             progress.advance(repos=1, tags=len(repos[-1].tags))

@@ -334,6 +334,7 @@ class RestScanner:
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,  # not used: a REST scan is small
     ) -> ScanResult:
         repos: list[RepoSnapshot] = []
         files: dict[str, SourceFiles] = {}

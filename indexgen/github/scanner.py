@@ -76,10 +76,13 @@ class Scanner(Protocol):
         *,
         select: SelectRepo | None = None,
         discovery: Discovery | None = None,
+        known: Mapping[str, RepoSnapshot] | None = None,
     ) -> ScanResult:
         """Every repository of each owner the token can see, with tags and the files needed. With
         `discovery`, also the projects below repository roots (`indexgen.layouts`): their trees in
-        `trees`, their files under `<sha>:<dir>` keys."""
+        `trees`, their files under `<sha>:<dir>` keys. `known`: the previous build's snapshots by
+        lower-cased full name, whose unchanged tags a scanner may return as they are (the result is
+        equal either way; it saves memory)."""
         ...
 
     def scan_repos(
