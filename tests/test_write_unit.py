@@ -129,10 +129,7 @@ def test_a_staged_file_whose_write_fails_leaves_nothing(
 def test_a_staged_site_is_written_file_by_file_and_replaces_the_live_one_only_at_commit(
     tmp_path: Path,
 ) -> None:
-    output = tmp_path / "site"
-    write.write_site(output, site_files("1"))
-    staged = write.StagedSite(output)
-    staged.add("simple/index.html", b"2")
+    output, staged = staged_over_a_live_site(tmp_path)
     (staging,) = tmp_path.glob(".indexgen-site-new-*")
     assert (staging / "simple/index.html").read_bytes() == b"2"  # on disk already, not held in memory
     assert (output / "simple/index.html").read_bytes() == b"1"
@@ -143,11 +140,17 @@ def test_a_staged_site_is_written_file_by_file_and_replaces_the_live_one_only_at
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_a_discarded_staged_site_leaves_the_live_one_as_it_was(tmp_path: Path) -> None:
+def staged_over_a_live_site(tmp_path: Path) -> tuple[Path, write.StagedSite]:
+    """A live site ("1") and a staged one with its index page changed ("2")."""
     output = tmp_path / "site"
     write.write_site(output, site_files("1"))
     staged = write.StagedSite(output)
     staged.add("simple/index.html", b"2")
+    return output, staged
+
+
+def test_a_discarded_staged_site_leaves_the_live_one_as_it_was(tmp_path: Path) -> None:
+    output, staged = staged_over_a_live_site(tmp_path)
     staged.discard()
     staged.discard()  # twice: nothing left to drop, no error
     assert (output / "simple/index.html").read_bytes() == b"1"
@@ -155,10 +158,7 @@ def test_a_discarded_staged_site_leaves_the_live_one_as_it_was(tmp_path: Path) -
 
 
 def test_a_failed_add_drops_the_staging_directory(tmp_path: Path) -> None:
-    output = tmp_path / "site"
-    write.write_site(output, site_files("1"))
-    staged = write.StagedSite(output)
-    staged.add("simple/index.html", b"2")
+    output, staged = staged_over_a_live_site(tmp_path)
     with pytest.raises(OutputError):
         staged.add("simple/index.html/below", b"a file cannot be a directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
