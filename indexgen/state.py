@@ -230,9 +230,9 @@ def _repo_from_json(full_name: str, data: Mapping[str, Any], web: str) -> dict[s
 
 
 def _split_shas(text: str) -> list[str]:
-    if len(text) % 40 or not _HEX.fullmatch(text):
+    if not _HEX.fullmatch(text):
         raise ValueError(_NOT_SHAS)
-    return [text[i : i + 40] for i in range(0, len(text), 40)]
+    return _split_unchecked(text)
 
 
 def _split_unchecked(text: str) -> list[str]:
