@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
         "--site-url", metavar="URL", help="where the site is published, for the install commands it shows"
     )
     out.add_argument(
+        "--skip-unchanged",
+        action="store_true",
+        help="when nothing changed since the previous build, write no pages into --output, which may then "
+        "hold only the state: for a workflow that deploys only when the pages changed (the `changed` "
+        "output), never for one that always publishes --output",
+    )
+    out.add_argument(
         "--link-style",
         choices=("https", "ssh"),
         default=None,
@@ -273,7 +280,13 @@ def summary(outcome: BuildOutcome) -> str:
         f"indexgen: {len(index.projects)} projects, {index.release_count} releases, "
         f"{skipped_tags} skipped tags, {skipped_repos} skipped repositories; "
         f"{outcome.usage.summary()}; "
-        + (f"wrote {outcome.output}" if outcome.written else f"nothing changed: kept {outcome.output}")
+        + (
+            f"wrote {outcome.output}"
+            if outcome.written
+            else f"nothing changed: kept {outcome.output}"
+            if outcome.held
+            else f"nothing changed: wrote nothing to {outcome.output} (--skip-unchanged)"
+        )
     )
 
 

@@ -43,6 +43,7 @@ class BuildOutcome:
     changes: Changes = field(default_factory=Changes)  # against the previous build's state
     public: Mapping[str, str] = field(default_factory=dict)  # acknowledged PyPI twins: name → version
     written: bool = True  # False when the output already held this very site, left as it was
+    held: bool = True  # False when nothing changed and --skip-unchanged wrote no pages into the output
 
 
 def read_previous_state(settings: Settings) -> BuildState:
@@ -178,6 +179,7 @@ class BuildPlan:
     state: bytes  # the state this build would write
     unacknowledged: tuple[str, ...] = ()  # the twins not acknowledged with `allow_public`, sorted
     refusal: IndexgenError | None = None  # the first guard that refuses this build (a dry run's only)
+    held: bool = True  # False when nothing changed and `skip_unchanged` left pages out of the output
 
 
 @without_cycle_collection  # millions of long-lived acyclic records: see heap.py
@@ -258,7 +260,10 @@ def plan_build(
     # pages, which need not be made again when the output directory still holds them (unchanged.py).
     same = bool(inputs) and not scan.files and inputs == previous.inputs and previous.raw[:2] == b"\x1f\x8b"
     staged: StagedSite | None = None
-    if same and (dry_run or _holds_pages_of(settings.output, previous)):
+    held = dry_run or (same and _holds_pages_of(settings.output, previous))
+    if same and (held or settings.skip_unchanged):
+        # With --skip-unchanged, an output directory without the pages stays without them: the
+        # published site is this very one, which a workflow deploying on `changed` leaves in place.
         digest = previous.digest
     else:
         staged, digest = _render(settings, index, acknowledged, dry_run)
@@ -303,6 +308,7 @@ def plan_build(
         state,
         tuple(sorted(unacknowledged)),
         refusal,
+        held=held or staged is not None,
     )
 
 
@@ -330,7 +336,13 @@ def run_build(
     if report is not None:
         report.commit()
     return BuildOutcome(
-        plan.index, plan.usage, settings.output, plan.changes, plan.public, written=plan.staged is not None
+        plan.index,
+        plan.usage,
+        settings.output,
+        plan.changes,
+        plan.public,
+        written=plan.staged is not None,
+        held=plan.held,
     )
 
 

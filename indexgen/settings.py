@@ -47,6 +47,8 @@ class Settings:
     previous: str | None = None
     repos: tuple[str, ...] = ()
     allow_shrink: bool = False
+    # Nothing changed since the previous build: write no pages (for a workflow that deploys on a change only).
+    skip_unchanged: bool = False
     accept_moved: frozenset[str] = frozenset()  # "owner/repo@tag", lower-cased
     pypi_check: bool = True
     pypi_url: str = DEFAULT_PYPI_URL
@@ -130,6 +132,7 @@ _FLAG_ONLY: dict[str, tuple[str, object]] = {
     "scanner": ("scanner", "auto"),
     "max_wait": ("max_wait", 15.0),
     "allow_shrink": ("allow_shrink", False),
+    "skip_unchanged": ("skip_unchanged", False),
     "accept_moved": ("accept_moved_tag", None),
     "pypi_check": ("no_pypi_check", False),
     "rescan": ("repo", None),
@@ -262,6 +265,7 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str], cwd: Pat
         previous=args.previous,
         repos=repos,
         allow_shrink=args.allow_shrink,
+        skip_unchanged=args.skip_unchanged,
         accept_moved=accept_moved,
         pypi_check=not args.no_pypi_check,
         pypi_url=pypi_url,
@@ -332,6 +336,7 @@ def config_report(settings: Settings) -> dict[str, Any]:
         "scanner": settings.scanner,
         "max_wait": settings.max_wait / 60,  # minutes, as --max-wait takes it
         "allow_shrink": settings.allow_shrink,
+        "skip_unchanged": settings.skip_unchanged,
         "accept_moved": sorted(settings.accept_moved),
         "pypi_check": settings.pypi_check,
         "rescan": list(settings.repos),

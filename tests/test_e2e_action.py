@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from indexgen.state import parse_state
 from tests.e2e import cli
@@ -302,6 +303,41 @@ def deployed(world: World, action_path: Path, runner_temp: Path, tmp_path: Path)
     assert run.returncode == 0, run.describe()
     deploy(run.site, tmp_path / "pages")
     return tmp_path / "pages"
+
+
+def reusable_workflow_inputs() -> dict[str, str]:
+    """The `with:` the reusable workflow gives the action that a test can reproduce: its `args`, the
+    caller's own `inputs.args` left empty."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "publish-index.yml").read_text())
+    step = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("id") == "index")
+    return {"args": step["with"]["args"].replace("${{ inputs.args }}", "").strip()}
+
+
+def test_the_reusable_workflows_hourly_run_makes_no_pages_when_nothing_changed(
+    world: World, action_path: Path, runner_temp: Path, tmp_path: Path, deployed: Path
+) -> None:
+    """The cache gives back the deployed state, nothing is new: the action says `changed=false` (so
+    nothing is uploaded) without making the site's pages; a new release makes all of them."""
+    inputs = reusable_workflow_inputs()
+    assert inputs["args"] == "--skip-unchanged"
+    state = (deployed / STATE).read_bytes()
+    quiet = run_action(
+        world, action_path, runner_temp, tmp_path / "quiet", inputs, cache=state, previous=str(deployed)
+    )
+    assert quiet.returncode == 0, quiet.describe()
+    assert quiet.outputs["changed"] == "false"
+    assert "Nothing changed since the previous build: nothing to deploy." in quiet.summary
+    assert sorted(p.name for p in quiet.site.iterdir()) == [STATE]
+    assert (quiet.site / STATE).read_bytes() == state
+
+    add_release(world.repos["utils"], "acme-utils", "1.2.0")
+    busy = run_action(
+        world, action_path, runner_temp, tmp_path / "busy", inputs, cache=state, previous=str(deployed)
+    )
+    assert busy.returncode == 0, busy.describe()
+    assert busy.outputs["changed"] == "true"
+    assert "acme-utils-1.2.0" in (busy.site / "simple" / "acme-utils" / "index.html").read_text()
+    assert_token_nowhere(busy)
 
 
 def test_a_dispatch_rescans_one_repository_in_two_requests(

@@ -147,3 +147,53 @@ def test_a_kept_site_still_gives_the_actions_outputs(org: Org, tmp_path: Path) -
     assert found["changed"] == "false" and found["releases"] == "6" and found["projects"] == "3", found
     assert "Nothing changed since the previous build" in summary.read_text()
     assert len(json.loads((tmp_path / "report.json").read_text())["projects"]) == 3
+
+
+SKIPPED = "; nothing changed: wrote nothing to "
+
+
+def test_skip_unchanged_makes_no_pages_for_an_output_holding_only_the_state(org: Org, tmp_path: Path) -> None:
+    """The publishing workflow's hourly run: the state restored into a fresh output directory, nothing
+    new. With --skip-unchanged no page is made, and the outputs still say `changed=false`; once
+    something changes, the whole site is written, as without the flag."""
+    report = tmp_path / "report.json"
+    build(org, "--report", str(report))
+    first_report = report.read_bytes()
+    fresh = org.root / "fresh"
+    fresh.mkdir()
+    shutil.copy2(org.site / STATE, fresh / STATE)
+    on_disk = files_on_disk(fresh)
+    outputs = tmp_path / "outputs"
+    again = org.build(
+        "--org",
+        ORG,
+        SITE_URL,
+        "--skip-unchanged",
+        "--report",
+        str(report),
+        output=fresh,
+        env={
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(outputs),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "s"),
+        },
+    )
+    assert again.stdout.rstrip().endswith(f"{SKIPPED}{fresh} (--skip-unchanged)"), again.stdout
+    assert files_on_disk(fresh) == on_disk  # the state alone, not rewritten
+    assert json.loads(report.read_bytes())["projects"] == json.loads(first_report)["projects"]
+    assert re.search(r"^changed<<(\S+)\nfalse\n\1$", outputs.read_text(), re.M), outputs.read_text()
+
+    # An output directory that holds the pages keeps them, as without the flag.
+    kept = build(org, "--skip-unchanged")
+    assert kept.stdout.rstrip().endswith(f"{KEPT}{org.site}"), kept.stdout
+
+    # Something new: the whole site, the same bytes as a build without the flag.
+    repo = org.gh.get_repo(ORG, "pkg-0001")
+    assert repo is not None
+    commit = fake_sha(ORG, "pkg-0001", "new")
+    repo.files[commit] = {"pyproject.toml": b'[project]\nname = "pkg-0001"\ndynamic = ["version"]\n'}
+    repo.tags.append(FakeTag("v7.0.0", commit))
+    tagged = build(org, "--skip-unchanged", output=fresh)
+    assert SKIPPED not in tagged.stdout and KEPT not in tagged.stdout
+    build(org)
+    assert snapshot(fresh) == snapshot(org.site)
