@@ -85,7 +85,7 @@ def is_rate_limit(status: int | None, message: str) -> bool:
 
 
 def rate_limit_kind(message: str) -> str | None:
-    """ "primary" or "secondary" when GitHub's `message` says a rate limit ran out, else None. The
+    """Which rate limit GitHub's `message` says ran out: "primary", "secondary", or None for none. The
     wordings PyGithub's `Requester` recognises, and any other message naming a rate limit (GitHub's
     wording of the secondary one varies) as a secondary one."""
     text = message.lower()
