@@ -20,12 +20,19 @@ from typing import Any
 
 import requests
 import requests.adapters
-from github.GithubException import GithubException, RateLimitExceededException
 
 from .. import __version__
 from ..errors import ApiError, RateLimited, TokenRejected
 from .auth import Token
-from .http import SECONDARY_RATE_WAIT, ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
+from .http import (
+    SECONDARY_RATE_WAIT,
+    ApiUsage,
+    RateLimitTooLong,
+    Refused,
+    is_rate_limit,
+    make_retry,
+    reset_epoch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +154,11 @@ class GraphQLClient:
         except requests.exceptions.RequestException as exc:
             # requests' messages can quote the URL; ours names only the query and the failure's kind.
             raise ApiError(None, f"GraphQL query {name}", type(exc).__name__) from exc
-        except RateLimitExceededException as exc:
-            # The shared retry policy (PyGithub's GithubRetry) gives up on a rate limit it may not wait for.
+        except RateLimitTooLong as exc:
+            # The shared retry policy gives up on a rate limit it may not wait for.
             raise RateLimited("GraphQL", reset_epoch(exc.headers)) from exc
-        except GithubException as exc:
-            raise ApiError(exc.status, f"GraphQL query {name}", github_message(exc)) from exc
+        except Refused as exc:
+            raise ApiError(exc.status, f"GraphQL query {name}", exc.message) from exc
 
     def _answer(self, name: str, response: requests.Response) -> dict[str, Any]:
         """The `data` of a complete answer, or an exception saying why there is none."""

@@ -1,9 +1,10 @@
 """The one retry policy and request accounting shared by the REST (PyGithub) and GraphQL transports.
 
-Both transports mount the same `urllib3.Retry` (PyGithub's `GithubRetry`, which understands GitHub's
-primary and secondary rate limits) so a 502 or a secondary limit is handled identically whichever API
-answered. The retry object also counts every HTTP attempt, which is how the summary line reports the
-requests a build really cost, retries included.
+Both transports mount the same `urllib3.Retry`, `CountingRetry`, which understands GitHub's primary and
+secondary rate limits, so a 502 or a secondary limit is handled identically whichever API answered. It
+is our own rather than PyGithub's `GithubRetry`, whose behaviour it keeps, so that a GraphQL build never
+imports PyGithub. The retry object also counts every HTTP attempt, which is how the summary line reports
+the requests a build really cost, retries included.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
-from github.GithubRetry import GithubRetry
-from github.Requester import Requester
+from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+    from urllib3.connectionpool import ConnectionPool
+    from urllib3.response import BaseHTTPResponse
 
 log = logging.getLogger(__name__)
 
@@ -78,81 +84,179 @@ def is_rate_limit(status: int | None, message: str) -> bool:
     return status in (403, 429) and "rate limit" in message.lower()
 
 
-def github_message(exc: GithubException) -> str:
-    """GitHub's `message` from an error answer, shortened; never the request."""
-    data = exc.data
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])[:200]
-    return "unexpected answer"
+def rate_limit_kind(message: str) -> str | None:
+    """Which rate limit GitHub's `message` says ran out: "primary", "secondary", or None for none. The
+    wordings PyGithub's `Requester` recognises, and any other message naming a rate limit (GitHub's
+    wording of the secondary one varies) as a secondary one."""
+    text = message.lower()
+    if text.startswith("api rate limit exceeded"):
+        return "primary"
+    if (
+        "rate limit" in text
+        or text.startswith("you have exceeded a secondary rate limit")
+        or text.endswith(
+            ("please retry your request again later.", "please wait a few minutes before you try again.")
+        )
+    ):
+        return "secondary"
+    return None
 
 
-class CountingRetry(GithubRetry):
-    """GitHub-aware retry that counts every HTTP attempt into an `ApiUsage`.
+@dataclass
+class RateLimitTooLong(Exception):
+    """GitHub asks for a rate-limit wait longer than `max_rate_limit_wait` (--max-wait): the retry
+    policy gives up at once instead of sleeping it out. Each transport turns it into `RateLimited`."""
+
+    status: int
+    headers: dict[str, str]
+    wait: float
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: a rate-limit wait of {self.wait:.0f} s exceeds the maximum wait"
+
+
+@dataclass
+class Refused(Exception):
+    """A 403 that is no rate limit (SSO enforcement, a proxy's page, ...): not retried. The policy had
+    to read the body to tell, so it carries GitHub's message (or "unexpected answer" when the body is
+    not GitHub's JSON); each transport turns it into `ApiError`."""
+
+    status: int
+    headers: dict[str, str]
+    message: str
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: {self.message}"
+
+
+def github_text(body: bytes) -> str | None:
+    """GitHub's `message` from an error answer's JSON body, shortened; None when the body is no such
+    JSON."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return message[:200] if isinstance(message, str) else None
+
+
+class CountingRetry(Retry):
+    """GitHub-aware `urllib3.Retry` that counts every HTTP attempt into an `ApiUsage`.
+
+    On top of urllib3's exponential backoff with jitter for the statuses in `status_forcelist` and for
+    connection errors, it keeps what PyGithub's `GithubRetry` does for GitHub: a 403 is retried only when
+    it is a rate limit (a `Retry-After` header, or a body saying so), waiting until `X-RateLimit-Reset`
+    for the primary limit and `Retry-After` or `secondary_rate_wait` seconds for the secondary one; a 429
+    that says rate limit waits the same way. A wait longer than `max_rate_limit_wait` raises
+    `RateLimitTooLong` at once; a 403 that is no rate limit raises `Refused`.
 
     urllib3 calls `is_retry` once for every response it receives and `increment` for every failed
     attempt, so responses plus failures without a response is the number of requests sent.
     """
 
-    def __init__(self, usage: ApiUsage | None = None, resource: str = "core", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        usage: ApiUsage | None = None,
+        resource: str = "core",
+        secondary_rate_wait: float = SECONDARY_RATE_WAIT,
+        max_rate_limit_wait: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.usage = usage if usage is not None else ApiUsage()
         self.resource = resource
+        self.secondary_rate_wait = secondary_rate_wait
+        self.max_rate_limit_wait = max_rate_limit_wait
+        # 403 is GitHub's rate-limit status too: every 403 reaches `increment`, which tells them apart.
+        forcelist: Collection[int] = kwargs.get("status_forcelist") or range(500, 600)
+        kwargs["status_forcelist"] = frozenset(forcelist) | {403}
+        # GraphQL queries are POSTs; a query only reads, so repeating it is safe.
+        kwargs.setdefault("allowed_methods", Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST"})
         super().__init__(**kwargs)
 
-    def new(self, **kw: Any) -> CountingRetry:
-        kw["usage"] = self.usage
-        kw["resource"] = self.resource
-        return super().new(**kw)  # type: ignore[no-any-return,unused-ignore]
+    def new(self, **kw: Any) -> Self:
+        kw.update(
+            usage=self.usage,
+            resource=self.resource,
+            secondary_rate_wait=self.secondary_rate_wait,
+            max_rate_limit_wait=self.max_rate_limit_wait,
+        )
+        return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         self.usage.count(self.resource)
-        return bool(super().is_retry(method, status_code, has_retry_after))
+        return super().is_retry(method, status_code, has_retry_after)
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        response = kwargs.get("response") if "response" in kwargs else (args[0] if args else None)
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         if response is None:
             # A connection error or timeout: the attempt went out but nothing came back.
             self.usage.count(self.resource)
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        if response.status not in (403, 429):
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        retry_after = self.get_retry_after(response)
+        if retry_after is not None:
+            # urllib3 sleeps Retry-After itself; --max-wait bounds that wait too.
+            self._check_wait(response, retry_after)
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+            wait = retry_after
         else:
-            self._check_retry_after(response)
-        retry = super().increment(method, url, *args, **kwargs)
-        if response is not None and response.status == 429 and self.get_retry_after(response) is None:
-            retry = self._wait_out_a_429(retry, response, url)
-        if response is not None and response.status in (403, 429):
-            wait = self.get_retry_after(response) or retry.get_backoff_time()
-            if wait >= 1:
-                log.warning("GitHub API rate limit: waiting %.0f s before retrying", wait)
+            retry, wait = self._rate_limit_retry(method, url, response, error, _pool, _stacktrace)
+        if wait >= 1:
+            log.warning("GitHub API rate limit: waiting %.0f s before retrying", wait)
         return retry
 
-    def _wait_out_a_429(self, retry: Any, response: Any, url: str | None) -> Any:
-        """GithubRetry waits out a rate limit answered as 403 only; GitHub answers one as 429 too (docs:
-        "403 or 429"), which would otherwise be retried after the short 5xx backoff. The same waits: until
-        the reset for the primary limit, `secondary_rate_wait` for the secondary one, bounded by
-        --max-wait."""
-        try:
-            message = str(json.loads(self.get_content(response, url or "")).get("message", ""))
-        except (ValueError, AttributeError):
-            return retry
-        if not is_rate_limit(response.status, message):
-            return retry
-        if Requester.isPrimaryRateLimitError(message):
+    def _rate_limit_retry(
+        self,
+        method: str | None,
+        url: str | None,
+        response: BaseHTTPResponse,
+        error: Exception | None,
+        _pool: ConnectionPool | None,
+        _stacktrace: TracebackType | None,
+    ) -> tuple[Self, float]:
+        """The next retry for a 403 or 429 without Retry-After, and its wait. The body says which limit
+        ran out. Reading it consumes it: when the retries are spent on a rate limit, urllib3 hands on an
+        empty 403 or 429, which both transports know for a rate limit they could not wait out."""
+        if response.status == 429:
+            # Retried whatever it says (429 is in `status_forcelist`); MaxRetryError, when the retries
+            # are spent, comes before the body is read, so the transport still sees GitHub's message.
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+            message = github_text(response.read(decode_content=True) or b"")
+            kind = rate_limit_kind(message) if message is not None else None
+            if kind is None:
+                return retry, retry.get_backoff_time()
+        else:
+            message = github_text(response.read(decode_content=True) or b"")
+            kind = rate_limit_kind(message) if message is not None else None
+            if kind is None:
+                raise Refused(
+                    response.status,
+                    dict(response.headers),
+                    message if message is not None else "unexpected answer",
+                )
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if kind == "primary":
+            # Until the reset, plus a second: it is not clear when in that second the reset occurs.
             reset = reset_epoch(response.headers)
-            wait = reset - time.time() + 1 if reset is not None else 0.0
+            wait = max(reset - time.time() + 1, 0.0) if reset is not None else 0.0
         else:
             wait = self.secondary_rate_wait
-        if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
-            raise RateLimitExceededExceedsMaxWait(response.status, {}, dict(response.headers), wait=wait)
+        self._check_wait(response, wait)
         wait = max(wait, retry.get_backoff_time())
-        retry.get_backoff_time = lambda: wait
-        return retry
+        retry.get_backoff_time = lambda: wait  # type: ignore[method-assign]
+        return retry, wait
 
-    def _check_retry_after(self, response: Any) -> None:
-        """`--max-wait` bounds a `Retry-After` wait too (GithubRetry checks it only without one)."""
-        if response.status not in (403, 429) or self.max_rate_limit_wait is None:
-            return
-        retry_after = self.get_retry_after(response)
-        if retry_after is not None and retry_after > self.max_rate_limit_wait:
-            headers = dict(response.headers)
-            raise RateLimitExceededExceedsMaxWait(response.status, {}, headers, wait=retry_after)
+    def _check_wait(self, response: BaseHTTPResponse, wait: float) -> None:
+        if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+            raise RateLimitTooLong(response.status, dict(response.headers), wait)
 
 
 def make_retry(

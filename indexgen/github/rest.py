@@ -33,7 +33,7 @@ from ..metadata import MAX_FILE_BYTES, pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from ..monorepo import KnownTree, TreeRead, metadata_key, tree_from_rest
 from .auth import Token
-from .http import ApiUsage, github_message, is_rate_limit, make_retry, reset_epoch
+from .http import ApiUsage, RateLimitTooLong, Refused, is_rate_limit, make_retry, reset_epoch
 from .scanner import (
     NeedFiles,
     Progress,
@@ -46,6 +46,11 @@ from .scanner import (
 )
 
 log = logging.getLogger(__name__)
+# PyGithub adds its own stderr handler to the `github` logger at import; its lines name request paths
+# (private repository names in CI logs) and break the one-`error:`-line contract. PyGithub is imported
+# only when a REST scan starts, after the CLI configured logging, so it is silenced here.
+logging.getLogger("github").handlers[:] = [logging.NullHandler()]
+logging.getLogger("github").propagate = False
 
 T = TypeVar("T")
 USER_AGENT = f"indexgen/{__version__}"
@@ -57,6 +62,14 @@ EXTRA_ATTEMPTS = 3
 # GitHub's secondary limit allows 900 REST points a minute (a GET costs one): one request every
 # 70 ms stays below it without running anything in parallel.
 SECONDS_BETWEEN_REQUESTS = 0.07
+
+
+def github_message(exc: GithubException) -> str:
+    """GitHub's `message` from an error answer, shortened; never the request."""
+    data = exc.data
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])[:200]
+    return "unexpected answer"
 
 
 class EmptyRepository(Exception):
@@ -96,6 +109,12 @@ class RestScanner:
             yield
         except IndexgenError:
             raise
+        except RateLimitTooLong as exc:
+            # The shared retry policy gives up on a rate limit it may not wait for.
+            raise RateLimited("REST", self._reset_at(exc.headers)) from exc
+        except Refused as exc:
+            # A 403 that is no rate limit: the retry policy read its body to tell, and does not retry it.
+            raise ApiError(exc.status, where, exc.message) from exc
         except BadCredentialsException as exc:
             raise TokenRejected(self._token.source if self._token else "no token") from exc
         except GithubException as exc:
@@ -104,8 +123,7 @@ class RestScanner:
             # gave up (urllib3 then returns the response whose body was consumed).
             consumed = exc.status in (403, 429) and not exc.data
             if limited or consumed or is_rate_limit(exc.status, github_message(exc)):
-                reset = reset_epoch(exc.headers) or float(self._gh.requester.rate_limiting_resettime) or None
-                raise RateLimited("REST", reset) from exc
+                raise RateLimited("REST", self._reset_at(exc.headers)) from exc
             raise ApiError(exc.status, where, github_message(exc)) from exc
         except requests.exceptions.RequestException as exc:
             raise ApiError(None, where, type(exc).__name__) from exc
@@ -116,6 +134,10 @@ class RestScanner:
             ) from exc
         finally:
             self._observe()
+
+    def _reset_at(self, headers: Any) -> float | None:
+        """When the REST budget resets: from the refused answer, else the last one PyGithub saw."""
+        return reset_epoch(headers) or float(self._gh.requester.rate_limiting_resettime) or None
 
     def _observe(self) -> None:
         # The requester's copy of the last X-RateLimit-* headers; `Github.rate_limiting` would send a
