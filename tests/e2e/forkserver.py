@@ -1,9 +1,9 @@
 """`python -m indexgen ARGS` as a real child process, forked from a server that imported indexgen once.
 
-A fresh interpreter spends most of a small build importing indexgen and its libraries (PyGithub,
-requests, jinja2: about 0.8 s of CPU), and the end-to-end tests run the command line hundreds of times.
-The fork server (`SERVER`, a plain Python process started once per test session) imports
-`indexgen.cli` and then forks one child per run. Each child is still a process of its own, as
+A fresh interpreter spends most of a small build importing indexgen and its libraries (requests,
+jinja2 and, for a REST scan, PyGithub: about 0.8 s of CPU), and the end-to-end tests run the command
+line hundreds of times. The fork server (`SERVER`, a plain Python process started once per test
+session) imports `indexgen.cli` and the REST scanner, then forks one child per run. Each child is still a process of its own, as
 `subprocess.run` would start: its own stdin (/dev/null), stdout and stderr, working directory, exactly
 the environment the test gave it (`os.environ` is replaced, so git and pip below it see the same),
 `sys.argv` and `sys.path[0]` as `python -m` sets them, `python -m indexgen`'s exit code (a signal kills
@@ -46,6 +46,7 @@ import atexit, json, os, runpy, select, socket, struct, sys, threading, tracebac
 
 path = sys.argv[1]
 import indexgen.cli  # the expensive part, once
+import indexgen.github.rest  # PyGithub: a GraphQL build never imports it, REST runs here do
 assert threading.active_count() == 1, "a fork server must not have threads"
 
 listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
