@@ -265,11 +265,7 @@ def _configure_logging(verbose: int, in_actions: bool = False) -> None:
     logger.handlers[:] = [handler]
     logger.propagate = False
     logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    # PyGithub adds its own stderr handler at import; its lines name request paths (private repository
-    # names in CI logs) and break the one-`error:`-line contract. indexgen reports what matters itself.
-    pygithub = logging.getLogger("github")
-    pygithub.handlers[:] = [logging.NullHandler()]
-    pygithub.propagate = False
+    # PyGithub's own log lines are silenced where it is imported (github/rest.py), for REST scans only.
 
 
 def summary(outcome: BuildOutcome) -> str:
