@@ -24,7 +24,8 @@ into the same output directory (the site is kept); "warm, as the action runs it"
 holding only the state, with `--previous` (a fresh checkout after the cache restore: every page is
 written again); "warm, --skip-unchanged" the same as the reusable workflow runs it (no page made).
 Per case: GraphQL and REST queries, indexgen's CPU seconds (user + sys), peak RSS (the build's own
-VmHWM), the state file (raw and gzipped) and the output directory, in MB. `INDEXGEN_BENCH_CODE=<checkout>` measures another checkout's indexgen (before/after).
+VmHWM), the state file (raw and gzipped) and the output directory, in MB.
+`INDEXGEN_BENCH_CODE=<checkout>` measures another checkout's indexgen (before/after).
 
 Then it times rendering N×T releases with indexgen next to dumb-pypi (installed from PyPI into a
 throwaway venv) rendering an index of the same number of files. Pass `--skip-dumb-pypi` offline.
