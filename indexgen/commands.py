@@ -62,6 +62,8 @@ def read_previous_state(settings: Settings) -> BuildState:
             raw = fetch_previous_state(location, name)
             if raw is None:
                 continue
+            if newest is not None and raw == newest.raw:
+                break  # the same state twice (the workflow's cache and its site): parsed once
             where = f"at {location.rstrip('/')}/{name}"
             state = parse_state(raw, where)
             if newest is None or state.generation > newest.generation:

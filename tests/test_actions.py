@@ -6,18 +6,19 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from indexgen import actions
+from indexgen import actions, commands
 from indexgen.changes import Changes, compare_builds, site_digest
 from indexgen.cli import _parser
 from indexgen.commands import read_previous_state
 from indexgen.errors import ConfigError, register_secret
 from indexgen.models import Index, MovedTag, Project, Release, Skip
 from indexgen.settings import Settings, settings_from
-from indexgen.state import StateUnreadable, dump_state, parse_state
+from indexgen.state import BuildState, StateUnreadable, dump_state, parse_state
 from indexgen.write import STATE_FILE
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
@@ -171,6 +172,29 @@ def test_a_build_starts_from_the_newest_copy_of_the_state(
     state = read_previous_state(Settings(owners=(), output=output, previous=str(previous)))
     expected = {"2": "cache" if cache == 2 else "pages", "cache": "cache"}[newest]
     assert state.published == {"u": {expected: A}}
+
+
+def test_the_same_state_at_both_places_is_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workflow's usual case: the cache restored the very state the site publishes."""
+    output = _state_dir(tmp_path / "site", 4, "same")
+    previous = tmp_path / "pages"
+    shutil.copytree(output, previous)
+    parsed: list[str] = []
+
+    def counting(raw: bytes, where: str = "") -> BuildState:
+        parsed.append(where)
+        return parse_state(raw, where)
+
+    monkeypatch.setattr(commands, "parse_state", counting)
+    state = read_previous_state(Settings(owners=(), output=output, previous=str(previous)))
+    assert state.published == {"u": {"same": A}} and state.generation == 4
+    assert parsed == [f"at {output}/{STATE_FILE}"]
+    # Other bytes, even of an older state, are read: a corrupt copy must still fail the build.
+    (previous / STATE_FILE).write_bytes(b"\x1f\x8bnot gzip")
+    with pytest.raises(StateUnreadable, match="is corrupt"):
+        read_previous_state(Settings(owners=(), output=output, previous=str(previous)))
 
 
 def settings(*argv: str) -> Settings:
