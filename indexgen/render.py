@@ -52,15 +52,19 @@ def render_project_page(project: Project) -> str:
     return template("simple_project.html").render(project=project, links=links)
 
 
+# A page's bytes, or its bytes in pieces (the catalogue, a project a piece): never copied into one.
+Content = bytes | tuple[bytes, ...]
+
+
 def site_pages(
     index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site as (path relative to the output directory, bytes), in path order, each
-    rendered only when it is reached: the PEP 503 pages under `simple/` and the browse site beside
-    them. A site of hundreds of megabytes is hashed and written a page at a time, never held whole.
-    `public` names the acknowledged projects that PyPI also has, with PyPI's version, for the browse
-    pages."""
-    pages: dict[str, Callable[[], str]] = {
+) -> Iterator[tuple[str, Content]]:
+    """Every file of the site as (path relative to the output directory, content), in path order,
+    each rendered only when it is reached: the PEP 503 pages under `simple/` and the browse site
+    beside them. A site of hundreds of megabytes is hashed and written a page at a time, never held
+    whole. `public` names the acknowledged projects that PyPI also has, with PyPI's version, for the
+    browse pages."""
+    pages: dict[str, Callable[[], str | tuple[bytes, ...]]] = {
         ROOT_PAGE: functools.partial(render_simple_root, index),
         **browse_pages(index, site_url, public),
     }
@@ -68,14 +72,19 @@ def site_pages(
         pages[project_page(project.name)] = functools.partial(render_project_page, project)
     pages[OVERRIDES_FILE] = functools.partial(render_overrides, index)
     for path in sorted(pages):
-        yield path, pages.pop(path)().encode("utf-8")
+        page = pages.pop(path)()
+        yield path, page.encode("utf-8") if isinstance(page, str) else page
 
 
 def render_site(
     index: Index, site_url: str | None = None, public: Mapping[str, str] | None = None
 ) -> dict[str, bytes]:
-    """Every file of the site (`site_pages`), keyed by its path relative to the output directory."""
-    return dict(site_pages(index, site_url, public))
+    """Every file of the site (`site_pages`) as bytes, keyed by its path relative to the output
+    directory."""
+    return {
+        path: data if isinstance(data, bytes) else b"".join(data)
+        for path, data in site_pages(index, site_url, public)
+    }
 
 
 class _ReportProjects(Mapping[str, Any]):

@@ -135,15 +135,16 @@ class StagedSite:
         self._live = output if output.is_dir() else None
         self._made: set[Path] = {staging}
 
-    def add(self, relative: str, data: bytes) -> None:
-        """Put one file into the staging directory."""
+    def add(self, relative: str, data: bytes | tuple[bytes, ...]) -> None:
+        """Put one file into the staging directory: its bytes, or its bytes in pieces."""
         try:
             target = self._staging / relative
             if target.parent not in self._made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(target.parent)
             if self._live is None or not _link_unchanged(self._live / relative, target, data):
-                target.write_bytes(data)
+                with open(target, "wb") as file:
+                    file.writelines((data,) if isinstance(data, bytes) else data)
         except BaseException as exc:  # a write error, or Ctrl-C: no staging left behind
             self._failed(exc)
 
@@ -179,19 +180,24 @@ class StagedSite:
 _NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES})
 
 
-def _link_unchanged(current: Path, target: Path, data: bytes) -> bool:
+def _link_unchanged(current: Path, target: Path, data: bytes | tuple[bytes, ...]) -> bool:
     """Hard-link the live site's `current` as `target` when it is a regular file holding exactly
-    `data`; False (nothing done) when it is not. The link is checked to be the very inode whose bytes
-    were compared, so a site swapped in meanwhile by another build can never lend a different file."""
+    `data` (or the bytes of its pieces); False (nothing done) when it is not. The link is checked to
+    be the very inode whose bytes were compared, so a site swapped in meanwhile by another build can
+    never lend a different file."""
+    pieces = (data,) if isinstance(data, bytes) else data
     try:
         fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except OSError:  # absent, a directory, a symbolic link: written afresh
         return False
     try:
         found = os.fstat(fd)
-        if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
+        if not stat.S_ISREG(found.st_mode) or found.st_size != sum(map(len, pieces)):
             return False
-        if _read_all(fd, len(data) + 1) != data:
+        for piece in pieces:
+            if _read_all(fd, len(piece)) != piece:
+                return False
+        if os.read(fd, 1):  # it grew since fstat
             return False
     except OSError:
         return False

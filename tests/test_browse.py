@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from indexgen.browse import PLACEHOLDER_INDEX, private_closure
+from indexgen.browse import PLACEHOLDER_INDEX, _catalogue_entry, private_closure, render_catalogue
 from indexgen.models import Index, Project, Release
 from indexgen.render import render_site
 
@@ -233,6 +233,26 @@ def test_packages_json_is_a_versioned_catalogue(site: dict[str, bytes]) -> None:
     utils = data["projects"][1]
     assert utils["dependencies"][0] == "zeta.utils>=0.2"  # of the latest final release, 2.0.0
     assert json.loads(render_site(browse_index())["packages.json"])["index_url"] is None
+
+
+@pytest.mark.parametrize("site_url", [SITE_URL, None])
+def test_packages_json_in_pieces_is_what_one_json_dumps_of_the_whole_gives(site_url: str | None) -> None:
+    """The catalogue comes a project a piece (a large organisation's would be 140 MB at once, three
+    times over), byte for byte the compact `json.dumps` of the whole document."""
+    index = browse_index()
+    pieces = render_catalogue(index, site_url, PUBLIC)
+    assert len(pieces) == len(index.projects) + 2
+    whole = {
+        "format": 1,
+        "index_url": f"{site_url}/simple/" if site_url else None,
+        "projects": [_catalogue_entry(p, PUBLIC) for p in index.projects],
+    }
+    expected = json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert b"".join(pieces) == expected.encode("utf-8")
+    assert (
+        b"".join(render_catalogue(Index(()), site_url, {}))
+        == (json.dumps({**whole, "projects": []}, separators=(",", ":")) + "\n").encode()
+    )
 
 
 def test_escape_all_escapes_like_markupsafe_one_value_at_a_time() -> None:

@@ -157,6 +157,33 @@ def test_a_discarded_staged_site_leaves_the_live_one_as_it_was(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_a_page_in_pieces_is_written_whole_and_linked_when_the_live_one_holds_its_bytes(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "site"
+    write.write_site(output, {**site_files("1"), "packages.json": b"[1,2,3]", "other.json": b"[1,2,3]"})
+    live = {name: (output / name).stat().st_ino for name in ("packages.json", "other.json")}
+    staged = write.StagedSite(output)
+    staged.add("packages.json", (b"[1", b",2", b",3]"))  # the live bytes: linked
+    staged.add("other.json", (b"[1", b",2", b"]"))  # a prefix of them: written
+    staged.add("new.json", (b"[", b"]"))
+    staged.commit()
+    assert (output / "packages.json").stat().st_ino == live["packages.json"]
+    assert (output / "other.json").stat().st_ino != live["other.json"]
+    assert (output / "other.json").read_bytes() == b"[1,2]" and (output / "new.json").read_bytes() == b"[]"
+
+
+def test_a_live_file_longer_than_the_pieces_is_not_linked(tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    live.write_bytes(b"[1,2]")
+    assert write._link_unchanged(live, tmp_path / "a", (b"[1", b",2]")) is True
+    live.write_bytes(b"[1,2]x")  # longer
+    assert write._link_unchanged(live, tmp_path / "b", (b"[1", b",2]")) is False
+    live.write_bytes(b"[1,3]")  # as long, other bytes
+    assert write._link_unchanged(live, tmp_path / "c", (b"[1", b",2]")) is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "live"]
+
+
 def test_a_failed_add_drops_the_staging_directory(tmp_path: Path) -> None:
     output, staged = staged_over_a_live_site(tmp_path)
     with pytest.raises(OutputError):
