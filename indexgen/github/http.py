@@ -129,15 +129,19 @@ class Refused(Exception):
         return f"HTTP {self.status}: {self.message}"
 
 
-def github_text(body: bytes) -> str | None:
-    """GitHub's `message` from an error answer's JSON body, shortened; None when the body is no such
-    JSON."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
+def message_of(data: object) -> str | None:
+    """GitHub's `message` from an error answer's decoded JSON, shortened; never the request. None
+    when it has none."""
     message = data.get("message") if isinstance(data, dict) else None
     return message[:200] if isinstance(message, str) else None
+
+
+def github_text(body: bytes) -> str | None:
+    """`message_of` an error answer's JSON body; None when the body is no such JSON."""
+    try:
+        return message_of(json.loads(body))
+    except ValueError:
+        return None
 
 
 class CountingRetry(Retry):
@@ -229,13 +233,11 @@ class CountingRetry(Retry):
             # Retried whatever it says (429 is in `status_forcelist`); MaxRetryError, when the retries
             # are spent, comes before the body is read, so the transport still sees GitHub's message.
             retry = super().increment(method, url, response, error, _pool, _stacktrace)
-            message = github_text(response.read(decode_content=True) or b"")
-            kind = rate_limit_kind(message) if message is not None else None
+            message, kind = _limit_named(response)
             if kind is None:
                 return retry, retry.get_backoff_time()
         else:
-            message = github_text(response.read(decode_content=True) or b"")
-            kind = rate_limit_kind(message) if message is not None else None
+            message, kind = _limit_named(response)
             if kind is None:
                 raise Refused(
                     response.status,
@@ -257,6 +259,12 @@ class CountingRetry(Retry):
     def _check_wait(self, response: BaseHTTPResponse, wait: float) -> None:
         if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
             raise RateLimitTooLong(response.status, dict(response.headers), wait)
+
+
+def _limit_named(response: BaseHTTPResponse) -> tuple[str | None, str | None]:
+    """GitHub's message in a 403 or 429 (its body, read and so consumed) and the rate limit it names."""
+    message = github_text(response.read(decode_content=True) or b"")
+    return message, rate_limit_kind(message) if message is not None else None
 
 
 def make_retry(

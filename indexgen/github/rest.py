@@ -33,7 +33,7 @@ from ..metadata import MAX_FILE_BYTES, pyproject_decides
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, SourceFiles, TagRef
 from ..monorepo import KnownTree, TreeRead, metadata_key, tree_from_rest
 from .auth import Token
-from .http import ApiUsage, RateLimitTooLong, Refused, is_rate_limit, make_retry, reset_epoch
+from .http import ApiUsage, RateLimitTooLong, Refused, is_rate_limit, make_retry, message_of, reset_epoch
 from .scanner import (
     NeedFiles,
     Progress,
@@ -65,11 +65,8 @@ SECONDS_BETWEEN_REQUESTS = 0.07
 
 
 def github_message(exc: GithubException) -> str:
-    """GitHub's `message` from an error answer, shortened; never the request."""
-    data = exc.data
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])[:200]
-    return "unexpected answer"
+    """GitHub's `message` from an error answer PyGithub raised, shortened; never the request."""
+    return message_of(exc.data) or "unexpected answer"
 
 
 class EmptyRepository(Exception):
