@@ -27,7 +27,7 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import filterfalse, repeat
 from operator import attrgetter
@@ -106,18 +106,52 @@ class BuildState:
 # -- gzip with fixed header fields ------------------------------------------------------------------
 
 
-def _gzip(data: bytes) -> bytes:
-    """RFC 1952 by hand: mtime 0, no file name, OS "unknown", so the bytes depend on `data` only
-    (and on zlib's deflate, which is stable for a given zlib)."""
+def _gzip(pieces: Iterable[str]) -> bytes:
+    """RFC 1952 by hand: mtime 0, no file name, OS "unknown", so the bytes depend on the text only
+    (and on zlib's deflate, which is stable for a given zlib). The text comes in pieces, each
+    compressed and dropped in turn: the whole text is never in memory, only the compressed bytes."""
     # Z_FILTERED: hex SHAs are most of the state, and short matches inside random hex cost more than
     # the literals they replace (about 10 % smaller than the default strategy). Level 5, memLevel 8
     # (`python benchmarks/state.py --compression`): on a 10,000-repository organisation's 16 MB the
     # smallest of the settings measured, 1 % smaller than level 6 with memLevel 9 for 40 % less CPU
     # (0.6 s instead of 1.0 s); only levels 1-3 (13 % larger) and Huffman-only (48 %) cost much less.
     compressor = zlib.compressobj(5, zlib.DEFLATED, -zlib.MAX_WBITS, 8, zlib.Z_FILTERED)
-    body = compressor.compress(data) + compressor.flush()
-    header = b"\x1f\x8b\x08\x00" + struct.pack("<I", 0) + b"\x00\xff"
-    return header + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    body = [b"\x1f\x8b\x08\x00" + struct.pack("<I", 0) + b"\x00\xff"]
+    crc = size = 0
+    for piece in pieces:
+        data = piece.encode("utf-8")
+        crc, size = zlib.crc32(data, crc), size + len(data)
+        body.append(compressor.compress(data))
+    body += [compressor.flush(), struct.pack("<II", crc, size & 0xFFFFFFFF)]
+    return b"".join(body)
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _json_pieces(data: Mapping[str, Any], split: frozenset[str]) -> Iterator[str]:
+    """`json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"` a piece
+    at a time: each key's value, and each entry of the objects named in `split` (a value that is
+    already JSON text, a `_Json`, is put in as it is). Every piece is made by the C encoder."""
+    separator = "{"
+    for key in sorted(data):
+        value = data[key]
+        if key in split:
+            yield f"{separator}{_ENCODE(key)}:"
+            inner = "{"
+            for name in sorted(value):
+                entry = value[name]
+                yield f"{inner}{_ENCODE(name)}:{entry if isinstance(entry, _Json) else _ENCODE(entry)}"
+                inner = ","
+            yield "{}" if inner == "{" else "}"
+        else:
+            yield f"{separator}{_ENCODE(key)}:{_ENCODE(value)}"
+        separator = ","
+    yield "{}\n" if separator == "{" else "}\n"
+
+
+class _Json(str):
+    """Text already encoded as JSON by `_ENCODE` (a repository's entry, made as its tags are placed)."""
 
 
 def _gunzip(raw: bytes, where: str) -> bytes:
@@ -282,8 +316,9 @@ def dump_state(
     commits no tag points to). A tag takes the next SHA unless it gives the position of an earlier
     one, so positions cost nothing in the common case; `meta` runs parallel to `commits`.
 
-    The whole document is encoded by one `json.dumps`; reasons and project records are numbered in
-    their final (sorted) order before the entries that refer to them are made.
+    The document's bytes are those of one `json.dumps` with sorted keys, made and compressed a piece
+    at a time (`_json_pieces`); reasons and project records are numbered in their final (sorted)
+    order before the entries that refer to them are made.
     """
     # The keys below a project's root (`<sha>:<directory>`), by commit; every other key is a SHA.
     below: dict[str, list[str]] = {}
@@ -297,7 +332,7 @@ def dump_state(
     web = _web_of(listed)
     table: list[str] = []
     position: dict[str, int] = {}
-    repo_data: dict[str, Any] = {}
+    repo_data: dict[str, _Json] = {}
     for repo in listed:
         entries: list[Any] = []
         for tag in sorted(repo.tags, key=_NAME_OF):
@@ -308,7 +343,8 @@ def dump_state(
             position[tag.commit] = len(table)
             table.append(tag.commit)
             entries.append([tag.name, tag.date] if tag.date else tag.name)
-        repo_data[repo.full_name] = {**_repo_to_json(repo, web), "tags": entries}
+        # Encoded at once: its text is a fraction of the lists it is made from.
+        repo_data[repo.full_name] = _Json(_ENCODE({**_repo_to_json(repo, web), "tags": entries}))
     for sha in sorted({c for v in published.values() for c in v.values()} - position.keys()):
         position[sha] = len(table)
         table.append(sha)
@@ -409,8 +445,9 @@ def dump_state(
         data["trees"] = {
             name: {"oid": t.oid, "projects": list(t.projects)} for name, t in sorted(kept_trees.items())
         }
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-    return _gzip(text.encode("utf-8"))
+    # Written a piece at a time: the whole text (54 MB at 5,000 repositories x 100 tags) and its
+    # bytes would be held at once on top of the state's records.
+    return _gzip(_json_pieces(data, frozenset({"repos", "published", "sub", "trees"})))
 
 
 # -- load -----------------------------------------------------------------------------------------
