@@ -43,12 +43,10 @@ class SiteDigest:
         self._sha = hashlib.sha256()
         self._last: str | None = None
 
-    def add(self, path: str, data: bytes | tuple[bytes, ...]) -> None:
-        """A page's bytes, or its bytes in pieces (hashed as the bytes they make together)."""
-        pieces = (data,) if isinstance(data, bytes) else data
-        self._start(path, sum(map(len, pieces)))
-        for piece in pieces:
-            self._sha.update(piece)
+    def add(self, path: str, data: bytes) -> None:
+        """A page's bytes."""
+        self._start(path, len(data))
+        self._sha.update(data)
 
     def add_file(self, path: str, file: BinaryIO) -> None:
         """`add` of a regular file's bytes, read a megabyte at a time (a catalogue of 100,000s of

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .build import BuildOptions, build_index, with_skips
 from .changes import Changes, SiteDigest, compare_builds
@@ -357,14 +360,34 @@ def _render(
     staged = None if dry_run else StagedSite(settings.output)
     try:
         for path, data in site_pages(index, settings.site_url, public):
-            digest.add(path, data)
-            if staged is not None:
-                staged.add(path, data)
+            if isinstance(data, bytes):
+                digest.add(path, data)
+                if staged is not None:
+                    staged.add(path, data)
+                continue
+            # Made a piece at a time (the catalogue): written as it comes, then hashed from the file
+            # (its digest entry starts with its size), so that it is never whole in memory.
+            with _written(staged, path, data) as file:
+                digest.add_file(path, file)
     except BaseException:
         if staged is not None:
             staged.discard()
         raise
     return staged, digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _written(staged: StagedSite | None, path: str, pieces: Iterable[bytes]) -> Iterator[BinaryIO]:
+    """The pieces' bytes as a file open at its start: the staged file, or for a dry run an anonymous
+    temporary one."""
+    if staged is not None:
+        with open(staged.add_streamed(path, pieces), "rb") as file:
+            yield file
+        return
+    with tempfile.TemporaryFile() as spool:
+        spool.writelines(pieces)
+        spool.seek(0)
+        yield spool
 
 
 def _holds_pages_of(output: Path, previous: BuildState) -> bool:

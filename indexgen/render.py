@@ -52,8 +52,9 @@ def render_project_page(project: Project) -> str:
     return template("simple_project.html").render(project=project, links=links)
 
 
-# A page's bytes, or its bytes in pieces (the catalogue, a project a piece): never copied into one.
-Content = bytes | tuple[bytes, ...]
+# A page's bytes, or its bytes made a piece at a time as they are read (the catalogue, a project a
+# piece: tens of megabytes that are written and hashed as they come, never held whole).
+Content = bytes | Iterator[bytes]
 
 
 def site_pages(
@@ -64,7 +65,7 @@ def site_pages(
     beside them. A site of hundreds of megabytes is hashed and written a page at a time, never held
     whole. `public` names the acknowledged projects that PyPI also has, with PyPI's version, for the
     browse pages."""
-    pages: dict[str, Callable[[], str | tuple[bytes, ...]]] = {
+    pages: dict[str, Callable[[], str | Iterator[bytes]]] = {
         ROOT_PAGE: functools.partial(render_simple_root, index),
         **browse_pages(index, site_url, public),
     }

@@ -22,7 +22,7 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -135,18 +135,35 @@ class StagedSite:
         self._live = output if output.is_dir() else None
         self._made: set[Path] = {staging}
 
-    def add(self, relative: str, data: bytes | tuple[bytes, ...]) -> None:
-        """Put one file into the staging directory: its bytes, or its bytes in pieces."""
+    def add(self, relative: str, data: bytes) -> None:
+        """Put one file into the staging directory."""
         try:
-            target = self._staging / relative
-            if target.parent not in self._made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(target.parent)
+            target = self._target(relative)
             if self._live is None or not _link_unchanged(self._live / relative, target, data):
-                with open(target, "wb") as file:
-                    file.writelines((data,) if isinstance(data, bytes) else data)
+                target.write_bytes(data)
         except BaseException as exc:  # a write error, or Ctrl-C: no staging left behind
             self._failed(exc)
+
+    def add_streamed(self, relative: str, pieces: Iterable[bytes]) -> Path:
+        """Put into the staging directory a file whose bytes come a piece at a time (each written as
+        it comes, none kept), replaced by a hard link to the live site's file when that holds the
+        same bytes. Returns the staged file's path, for its bytes to be read back (hashed)."""
+        try:
+            target = self._target(relative)
+            with open(target, "wb") as file:
+                file.writelines(pieces)
+            if self._live is not None:
+                _link_same_file(self._live / relative, target)
+            return target
+        except BaseException as exc:
+            self._failed(exc)
+
+    def _target(self, relative: str) -> Path:
+        target = self._staging / relative
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        return target
 
     def commit(self) -> None:
         """Swap the staged site in for `output`, with `output`'s top-level dotfiles."""
@@ -180,23 +197,44 @@ class StagedSite:
 _NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES})
 
 
-def _link_unchanged(current: Path, target: Path, data: bytes | tuple[bytes, ...]) -> bool:
+def _link_unchanged(current: Path, target: Path, data: bytes) -> bool:
     """Hard-link the live site's `current` as `target` when it is a regular file holding exactly
-    `data` (or the bytes of its pieces); False (nothing done) when it is not. The link is checked to
-    be the very inode whose bytes were compared, so a site swapped in meanwhile by another build can
-    never lend a different file."""
-    pieces = (data,) if isinstance(data, bytes) else data
+    `data`; False (nothing done) when it is not."""
+    return _link_if(current, target, len(data), lambda fd: _read_all(fd, len(data)) == data)
+
+
+def _link_same_file(current: Path, target: Path) -> bool:
+    """Replace the staged file `target` by a hard link to the live site's `current` when that is a
+    regular file holding the same bytes (compared a megabyte at a time); False (the staged file
+    kept) when it is not."""
+    spare = target.with_name(f"{_TEMP_PREFIX}{target.name}")
+
+    def same(fd: int) -> bool:
+        with open(target, "rb") as staged:
+            while chunk := staged.read(1 << 20):
+                if _read_all(fd, len(chunk)) != chunk:
+                    return False
+        return True
+
+    if not _link_if(current, spare, target.stat().st_size, same):
+        return False
+    os.replace(spare, target)
+    return True
+
+
+def _link_if(current: Path, target: Path, size: int, same: Callable[[int], bool]) -> bool:
+    """Hard-link `current` as `target` when it is a regular file of `size` bytes that `same` (given
+    it open at its start) finds to hold the expected bytes. The link is checked to be the very inode
+    whose bytes were compared, so a site swapped in meanwhile by another build can never lend a
+    different file."""
     try:
         fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except OSError:  # absent, a directory, a symbolic link: written afresh
         return False
     try:
         found = os.fstat(fd)
-        if not stat.S_ISREG(found.st_mode) or found.st_size != sum(map(len, pieces)):
+        if not stat.S_ISREG(found.st_mode) or found.st_size != size or not same(fd):
             return False
-        for piece in pieces:
-            if _read_all(fd, len(piece)) != piece:
-                return False
         if os.read(fd, 1):  # it grew since fstat
             return False
     except OSError:

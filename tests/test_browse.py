@@ -240,7 +240,9 @@ def test_packages_json_in_pieces_is_what_one_json_dumps_of_the_whole_gives(site_
     """The catalogue comes a project a piece (a large organisation's would be 140 MB at once, three
     times over), byte for byte the compact `json.dumps` of the whole document."""
     index = browse_index()
-    pieces = render_catalogue(index, site_url, PUBLIC)
+    made = render_catalogue(index, site_url, PUBLIC)
+    assert not isinstance(made, (bytes, tuple, list))  # made as it is read
+    pieces = list(made)
     assert len(pieces) == len(index.projects) + 2
     whole = {
         "format": 1,

@@ -46,14 +46,3 @@ def test_a_file_read_in_chunks_adds_what_its_bytes_add(tmp_path: Path) -> None:
     assert chunked.hexdigest() == whole.hexdigest()
     with pytest.raises(ValueError, match="out of order"):
         chunked.add("a.html", b"")
-
-
-def test_a_page_in_pieces_adds_what_its_bytes_add() -> None:
-    whole, pieces, cut_elsewhere = SiteDigest(), SiteDigest(), SiteDigest()
-    whole.add("packages.json", b'{"projects":[1,2]}')
-    pieces.add("packages.json", (b'{"projects":[', b"1", b",2", b"]}"))
-    cut_elsewhere.add("packages.json", (b'{"projects":[1', b"", b",2]}"))
-    assert pieces.hexdigest() == whole.hexdigest() == cut_elsewhere.hexdigest()
-    other = SiteDigest()
-    other.add("packages.json", (b'{"projects":[', b"1", b"]}"))
-    assert other.hexdigest() != whole.hexdigest()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import indexgen
+from indexgen import commands
 from indexgen.build import build_index
 from indexgen.changes import site_digest
 from indexgen.models import (
@@ -27,6 +28,7 @@ from indexgen.models import (
 )
 from indexgen.monorepo import KnownTree
 from indexgen.render import render_site
+from indexgen.settings import Settings
 from indexgen.unchanged import inputs_digest, live_pages_digest, package_fingerprint
 from indexgen.write import STATE_FILE, write_site
 
@@ -212,3 +214,32 @@ def test_any_change_to_the_code_changes_its_fingerprint(tmp_path: Path) -> None:
     template = copy / "templates" / "releases.html"
     template.write_text(template.read_text() + " ")
     assert package_fingerprint(copy) != before
+
+
+def test_a_rendered_site_hashes_and_writes_the_streamed_catalogue_as_its_bytes(tmp_path: Path) -> None:
+    """The catalogue comes a project at a time and is hashed from the file it was written to (or, for
+    a dry run, spooled to): the digest is the one of the pages' bytes either way, the written file
+    holds those bytes, and a render over a site that holds them links the live file."""
+    index = build_index([REPO], METADATA)
+    site_url = "https://acme.github.io/index/"
+    pages = render_site(index, site_url)
+    settings = Settings(owners=(), output=tmp_path / "site", site_url=site_url)
+    none, dry = commands._render(settings, index, {}, dry_run=True)
+    assert none is None and dry == site_digest(pages)
+    assert list(tmp_path.iterdir()) == []  # a dry run writes nothing, not even beside the output
+    staged, digest = commands._render(settings, index, {}, dry_run=False)
+    assert staged is not None and digest == dry
+    staged.commit()
+    catalogue = tmp_path / "site" / "packages.json"
+    assert catalogue.read_bytes() == pages["packages.json"]
+    inode = catalogue.stat().st_ino
+    again, digest = commands._render(settings, index, {}, dry_run=False)
+    assert again is not None and digest == dry
+    again.commit()
+    assert catalogue.stat().st_ino == inode  # the live file, linked rather than written again
+    changed, digest = commands._render(settings, index, {"acme-utils": "9.0"}, dry_run=False)
+    assert changed is not None and digest != dry
+    changed.commit()
+    assert catalogue.stat().st_ino != inode
+    assert catalogue.read_bytes() == render_site(index, site_url, {"acme-utils": "9.0"})["packages.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -8,6 +8,7 @@ import ctypes.util
 import errno
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -157,31 +158,61 @@ def test_a_discarded_staged_site_leaves_the_live_one_as_it_was(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_a_page_in_pieces_is_written_whole_and_linked_when_the_live_one_holds_its_bytes(
+def test_a_streamed_file_is_written_as_it_comes_and_linked_when_the_live_one_holds_its_bytes(
     tmp_path: Path,
 ) -> None:
     output = tmp_path / "site"
     write.write_site(output, {**site_files("1"), "packages.json": b"[1,2,3]", "other.json": b"[1,2,3]"})
     live = {name: (output / name).stat().st_ino for name in ("packages.json", "other.json")}
     staged = write.StagedSite(output)
-    staged.add("packages.json", (b"[1", b",2", b",3]"))  # the live bytes: linked
-    staged.add("other.json", (b"[1", b",2", b"]"))  # a prefix of them: written
-    staged.add("new.json", (b"[", b"]"))
+    written: list[int] = []
+
+    def pieces(*parts: bytes) -> Iterator[bytes]:
+        for part in parts:
+            yield part
+            written.append(len(part))  # resumed only once the piece was taken
+
+    path = staged.add_streamed("packages.json", pieces(b"[1", b",2", b",3]"))  # the live bytes: linked
+    assert written == [2, 2, 3] and path.read_bytes() == b"[1,2,3]"
+    staged.add_streamed("other.json", pieces(b"[1", b",2", b"]"))  # a prefix of them: written
+    staged.add_streamed("other2.json", iter([b"[1", b",2", b",4]"]))  # as long, other bytes: written
+    staged.add_streamed("new.json", iter([b"[", b"]"]))
     staged.commit()
     assert (output / "packages.json").stat().st_ino == live["packages.json"]
     assert (output / "other.json").stat().st_ino != live["other.json"]
     assert (output / "other.json").read_bytes() == b"[1,2]" and (output / "new.json").read_bytes() == b"[]"
+    assert (output / "other2.json").read_bytes() == b"[1,2,4]"
+    assert sorted(p.name for p in output.iterdir() if p.name.startswith(".")) == []  # no link left over
 
 
-def test_a_live_file_longer_than_the_pieces_is_not_linked(tmp_path: Path) -> None:
-    live = tmp_path / "live"
-    live.write_bytes(b"[1,2]")
-    assert write._link_unchanged(live, tmp_path / "a", (b"[1", b",2]")) is True
-    live.write_bytes(b"[1,2]x")  # longer
-    assert write._link_unchanged(live, tmp_path / "b", (b"[1", b",2]")) is False
-    live.write_bytes(b"[1,3]")  # as long, other bytes
-    assert write._link_unchanged(live, tmp_path / "c", (b"[1", b",2]")) is False
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "live"]
+def test_a_live_file_is_linked_only_when_it_holds_the_same_bytes(tmp_path: Path) -> None:
+    live, staged = tmp_path / "live", tmp_path / "staged"
+    staged.write_bytes(b"[1,2]")
+    for held, linked in ((b"[1,2]", True), (b"[1,2]x", False), (b"[1,3]", False), (b"[1,", False)):
+        live.unlink(missing_ok=True)
+        live.write_bytes(held)
+        assert write._link_same_file(live, staged) is linked, held
+        assert staged.read_bytes() == b"[1,2]"
+        assert (staged.stat().st_ino == live.stat().st_ino) is linked
+        staged.unlink()
+        staged.write_bytes(b"[1,2]")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live", "staged"]
+    live.unlink()
+    live.symlink_to(staged)  # a link is never followed into the live site
+    assert write._link_same_file(live, staged) is False
+
+
+def test_a_streamed_file_whose_pieces_fail_leaves_nothing(tmp_path: Path) -> None:
+    output, staged = staged_over_a_live_site(tmp_path)
+
+    def failing() -> Iterator[bytes]:
+        yield b"[1"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        staged.add_streamed("packages.json", failing())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (output / "simple/index.html").read_bytes() == b"1"
 
 
 def test_a_failed_add_drops_the_staging_directory(tmp_path: Path) -> None:
