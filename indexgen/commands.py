@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from .settings import Settings, config_report
 from .state import BuildState, dump_state, parse_state
 from .unchanged import inputs_digest, live_pages_digest
 from .versions import parse_tag_version
-from .write import LEGACY_STATE_FILE, STATE_FILE, StagedSite, recover_interrupted_swap, stage_file
+from .write import LEGACY_STATE_FILE, STATE_FILE, StagedSite, recover_interrupted_swap, spooled, stage_file
 
 log = logging.getLogger("indexgen")
 
@@ -384,9 +383,7 @@ def _written(staged: StagedSite | None, path: str, pieces: Iterable[bytes]) -> I
         with open(staged.add_streamed(path, pieces), "rb") as file:
             yield file
         return
-    with tempfile.TemporaryFile() as spool:
-        spool.writelines(pieces)
-        spool.seek(0)
+    with spooled(pieces) as spool:
         yield spool
 
 

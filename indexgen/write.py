@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 from .errors import IndexgenError, OutputError
 
@@ -195,6 +195,16 @@ class StagedSite:
 # The link cannot be made here (another file system, one without hard links, a file at its link
 # limit): the file is written instead. Any other error (a full disk) is the write's own error.
 _NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EACCES})
+
+
+@contextlib.contextmanager
+def spooled(pieces: Iterable[bytes]) -> Iterator[BinaryIO]:
+    """The pieces' bytes in an anonymous temporary file (gone when closed), open at its start: a
+    dry run's stand-in for a staged file made a piece at a time, to be read back."""
+    with tempfile.TemporaryFile() as spool:
+        spool.writelines(pieces)
+        spool.seek(0)
+        yield spool
 
 
 def _link_unchanged(current: Path, target: Path, data: bytes) -> bool:
