@@ -19,7 +19,7 @@ import pytest
 from indexgen.errors import ApiError, RateLimited
 from indexgen.github.auth import Token
 from indexgen.github.graphql import GraphQLClient
-from indexgen.github.http import ApiUsage
+from indexgen.github.http import ApiUsage, is_rate_limit, rate_limit_kind
 from indexgen.github.rest import RestScanner
 from indexgen.github.scanner import NoProgress
 from indexgen.models import Owner, OwnerKind
@@ -256,3 +256,27 @@ def test_a_graphql_build_imports_no_pygithub(tmp_path: Path) -> None:
         assert build_in_process(tmp_path, server, "auto")[1] == []
         # The same check sees PyGithub where it is used: a REST build.
         assert "github" in build_in_process(tmp_path, server, "rest")[1]
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "limited"),
+    [
+        (403, "API rate limit exceeded for installation ID 1.", True),
+        (
+            429,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            True,
+        ),
+        (403, "Please wait a few minutes before you try again.", True),  # secondary, without the words
+        (403, "Resource not accessible by integration", False),
+        (404, "API rate limit exceeded", False),  # not a refusal GitHub gives for a limit
+    ],
+)
+def test_the_transports_and_the_retry_policy_name_the_same_answers_rate_limits(
+    status: int, message: str, limited: bool
+) -> None:
+    """A transport's last look at an answer (`is_rate_limit`) agrees with what the retry policy waited
+    on (`rate_limit_kind`): an answer the policy waits out is never reported as a plain refusal."""
+    assert is_rate_limit(status, message) is limited
+    if status in (403, 429):
+        assert (rate_limit_kind(message) is not None) is limited

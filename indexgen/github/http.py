@@ -80,8 +80,9 @@ def reset_epoch(headers: Any) -> float | None:
 
 
 def is_rate_limit(status: int | None, message: str) -> bool:
-    """A 403 or 429 whose message says rate limit: GitHub's primary and secondary limits."""
-    return status in (403, 429) and "rate limit" in message.lower()
+    """A 403 or 429 whose message names a rate limit (`rate_limit_kind`): GitHub's primary and
+    secondary limits, told apart by the same wordings the retry policy waits on."""
+    return status in (403, 429) and rate_limit_kind(message) is not None
 
 
 def rate_limit_kind(message: str) -> str | None:
