@@ -275,15 +275,16 @@ def summary(outcome: BuildOutcome) -> str:
     return (
         f"indexgen: {len(index.projects)} projects, {index.release_count} releases, "
         f"{skipped_tags} skipped tags, {skipped_repos} skipped repositories; "
-        f"{outcome.usage.summary()}; "
-        + (
-            f"wrote {outcome.output}"
-            if outcome.written
-            else f"nothing changed: kept {outcome.output}"
-            if outcome.held
-            else f"nothing changed: wrote nothing to {outcome.output} (--skip-unchanged)"
-        )
+        f"{outcome.usage.summary()}; {_what_was_written(outcome)}"
     )
+
+
+def _what_was_written(outcome: BuildOutcome) -> str:
+    if outcome.written:
+        return f"wrote {outcome.output}"
+    if outcome.held:
+        return f"nothing changed: kept {outcome.output}"
+    return f"nothing changed: wrote nothing to {outcome.output} (--skip-unchanged)"
 
 
 def _failed(exc: IndexgenError, in_actions: bool) -> int:

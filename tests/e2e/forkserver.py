@@ -3,12 +3,12 @@
 A fresh interpreter spends most of a small build importing indexgen and its libraries (requests,
 jinja2 and, for a REST scan, PyGithub: about 0.8 s of CPU), and the end-to-end tests run the command
 line hundreds of times. The fork server (`SERVER`, a plain Python process started once per test
-session) imports `indexgen.cli` and the REST scanner, then forks one child per run. Each child is still a process of its own, as
-`subprocess.run` would start: its own stdin (/dev/null), stdout and stderr, working directory, exactly
-the environment the test gave it (`os.environ` is replaced, so git and pip below it see the same),
-`sys.argv` and `sys.path[0]` as `python -m` sets them, `python -m indexgen`'s exit code (a signal kills
-it like any process) and Python's own ending (a SystemExit's code, a traceback and exit 1 for an
-uncaught exception, the atexit functions, the flushed streams).
+session) imports `indexgen.cli` and the REST scanner, then forks one child per run. Each child is
+still a process of its own, as `subprocess.run` would start: its own stdin (/dev/null), stdout and
+stderr, working directory, exactly the environment the test gave it (`os.environ` is replaced, so git
+and pip below it see the same), `sys.argv` and `sys.path[0]` as `python -m` sets them, `python -m
+indexgen`'s exit code (a signal kills it like any process) and Python's own ending (a SystemExit's
+code, a traceback and exit 1 for an uncaught exception, the atexit functions, the flushed streams).
 
 What a forked child cannot have is a different interpreter start-up: `Forks.run` refuses any
 environment whose start-up variables (PYTHON*, LANG, LC_*) differ from the servers', or that coverage
