@@ -669,6 +669,36 @@ def test_graphql_node_limit(server: FakeGitHubServer) -> None:
     assert server.gh.graphql_points == 0
 
 
+@pytest.mark.parametrize("shape", ["504", "502", "502-html", "200"])
+def test_graphql_a_query_over_the_time_limit_is_stopped_as_github_stops_it(
+    server: FakeGitHubServer, shape: str
+) -> None:
+    query = '{ rateLimit { cost } organization(login: "acme") { repositories(first: 3) { nodes { name } } } }'
+    objects = 1 + 1 + 1 + 1 + 3  # rateLimit, organization, repositories, nodes: the three repositories
+    server.gh.graphql_time_limit, server.gh.graphql_timeout_shape = objects, shape
+    assert gql(server, query).status_code == 200  # at the limit: in time
+    server.gh.graphql_time_limit = objects - 1
+    points = server.gh.graphql_points
+    resp = gql(server, query)
+    assert server.gh.graphql_points == points + 1  # a stopped query counts against the limit
+    if shape == "502-html":
+        assert resp.status_code == 502 and resp.headers["Content-Type"] == "text/html"
+        assert "<title>502 Bad Gateway</title>" in resp.text and "nginx" in resp.text
+        return
+    assert resp.status_code == int(shape) and resp.headers["X-RateLimit-Resource"] == "graphql"
+    if shape == "504":
+        assert resp.json() == {
+            "message": "We couldn't respond to your request in time. Sorry about that. Please try "
+            "resubmitting your request and contact us if the problem persists."
+        }
+    else:
+        body = resp.json()
+        assert body["data"] is None and len(body["errors"]) == 1
+        message = body["errors"][0]["message"]
+        assert message.startswith("Something went wrong while executing your query. This may be the result")
+        assert resp.headers["X-GitHub-Request-Id"] in message
+
+
 def test_graphql_not_found_and_visibility(server: FakeGitHubServer) -> None:
     body = gql(server, 'query { organization(login: "ghost") { login } }').json()
     assert body == {

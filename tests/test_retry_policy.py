@@ -194,7 +194,7 @@ def test_a_wait_longer_than_max_wait_fails_at_once_naming_the_reset(
 
 
 @pytest.mark.parametrize(
-    "answer", [(502, {}, b"Bad Gateway"), (429, {}, b"{}")], ids=["502", "429-without-message"]
+    "answer", [(503, {}, b"Service Unavailable"), (429, {}, b"{}")], ids=["503", "429-without-message"]
 )
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_server_errors_are_retried_with_exponential_backoff_and_jitter(

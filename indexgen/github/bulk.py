@@ -5,6 +5,10 @@ contents: a rebuild where nothing changed costs one query per 100 repositories. 
 then read only for commits the caller does not know, 500 commits to a query (`nodes(ids:)` ×5, one
 point). A repository with more tags than a page is completed with follow-up queries, but for a
 `--repo` rescan that can take the older tags from the previous build (`rescan`).
+
+GitHub stops a query that runs longer than its time limit. When it does, the page of repositories or
+the batch of commits or trees is halved and asked again, and stays that size for the rest of the build
+(`Shrinking`): an organisation whose repositories are too heavy for 100 to a query is still listed.
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import operator
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from ..errors import OwnerNotFound
 from ..layouts import Discovery, file_reads, needs_tree_read, scan_layout, tree_of
 from ..metadata import MAX_FILE_BYTES
 from ..models import METADATA_FILES, Owner, OwnerKind, RepoSnapshot, Skip, SourceFiles, TagRef
 from ..monorepo import PROJECT_FILES, KnownTree, TreeRead, metadata_key, tree_from_graphql
-from .graphql import GraphQLClient, GraphQLErrors
+from .graphql import GraphQLClient, GraphQLErrors, QueryTimedOut
 from .http import ApiUsage
 from .rescan import carry_over
 from .scanner import (
@@ -45,6 +49,46 @@ TREES_PER_QUERY = 20  # default-branch trees a default_branch_trees query reads 
 
 
 MAX_TAG_CHAIN = 2  # annotated tag objects the query follows to the commit (fragments.graphql `Peeled`)
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class Shrinking:
+    """How many repositories, commits or trees a query asks for: halved each time GitHub runs out of
+    time on a query of that size, down to one, and kept for the rest of the build."""
+
+    def __init__(self, size: int, what: str) -> None:
+        self.size = size
+        self.what = what
+
+    def shrink(self) -> bool:
+        """Halve the size (False when it is one already), saying so in the log."""
+        if self.size <= 1:
+            return False
+        before, self.size = self.size, self.size // 2
+        log.warning(
+            "GitHub ran out of time on a query for %d %s; asking for %d at a time",
+            before,
+            self.what,
+            self.size,
+        )
+        return True
+
+    def batches(
+        self, items: Sequence[_T], ask: Callable[[Sequence[_T]], _R]
+    ) -> Iterator[tuple[Sequence[_T], _R]]:
+        """Each batch of `items`, `size` at a time, with `ask`'s answer for it; a batch GitHub ran out of
+        time on (`ask` raised `QueryTimedOut`, having shrunk the size) is asked again, smaller."""
+        start = 0
+        while start < len(items):
+            batch = items[start : start + self.size]
+            try:
+                answer = ask(batch)
+            except QueryTimedOut:
+                continue
+            yield batch, answer
+            start += len(batch)
 
 
 def _head(node: Mapping[str, Any]) -> tuple[str, str, bool]:
@@ -190,6 +234,9 @@ class GraphQLScanner:
         self._node_ids: dict[str, str] = {}
         self._heads: dict[str, tuple[str, bool]] = {}  # full name → (head commit node ID, root project)
         self._names: dict[str, str] = {}  # one copy of each tag name listed
+        self._repositories = Shrinking(PAGE_SIZE, "repositories")
+        self._commits = Shrinking(NODES_MAX * len(FILES_SLOTS), "commits' files")
+        self._trees = Shrinking(TREES_PER_QUERY, "default-branch trees")
 
     @property
     def usage(self) -> ApiUsage:
@@ -199,15 +246,18 @@ class GraphQLScanner:
 
     def _read_trees(self, heads: Mapping[str, str]) -> dict[str, TreeRead]:
         """The default-branch trees of these repositories (full name → head commit node ID),
-        TREES_PER_QUERY to a query. A head commit gone since the listing (a push in between) has no
-        entry: its repository is read again by the next build."""
-        names = sorted(heads)
+        TREES_PER_QUERY to a query (fewer once GitHub has run out of time on one). A head commit gone
+        since the listing (a push in between) has no entry: its repository is read again by the next
+        build."""
         found: dict[str, TreeRead] = {}
-        for start in range(0, len(names), TREES_PER_QUERY):
-            batch = names[start : start + TREES_PER_QUERY]
-            data = self._client.query(
-                "default_branch_trees", {"ids": [heads[n] for n in batch]}, allow=_only_missing_trees
+
+        def ask(batch: Sequence[str]) -> dict[str, Any]:
+            ids = [heads[n] for n in batch]
+            return self._client.query(
+                "default_branch_trees", {"ids": ids}, allow=_only_missing_trees, shrink=self._trees.shrink
             )
+
+        for batch, data in self._trees.batches(sorted(heads), ask):
             answer = data.get("nodes") or []
             for i, name in enumerate(batch):
                 commit = answer[i] if i < len(answer) else None
@@ -377,16 +427,20 @@ class GraphQLScanner:
     def _owner_pages(self, owner: Owner) -> Iterator[Mapping[str, Any]]:
         cursor: str | None = None
         while True:
-            data = self._client.query(
-                "owner_repositories",
-                {
-                    "login": owner.login,
-                    "cursor": cursor,
-                    "pageSize": PAGE_SIZE,
-                    "tagPageSize": TAG_PAGE_SIZE,
-                },
-                allow=lambda exc: exc.types() == {"NOT_FOUND"},
-            )
+            try:
+                data = self._client.query(
+                    "owner_repositories",
+                    {
+                        "login": owner.login,
+                        "cursor": cursor,
+                        "pageSize": self._repositories.size,
+                        "tagPageSize": TAG_PAGE_SIZE,
+                    },
+                    allow=lambda exc: exc.types() == {"NOT_FOUND"},
+                    shrink=self._repositories.shrink,
+                )
+            except QueryTimedOut:
+                continue  # the same page, smaller
             found = data.get("repositoryOwner")
             kinds = (
                 ("Organization", "User") if owner.kind is OwnerKind.ANY else (_owner_typename(owner.kind),)
@@ -416,13 +470,18 @@ class GraphQLScanner:
             files.update(self._read_directories(directories, gone))
             progress.advance(files=len(directories))
         ids = sorted(node_id for node_id in wanted.values() if node_id)
-        per_query = NODES_MAX * len(FILES_SLOTS)
-        for batch in _chunks(ids, per_query):
+
+        def ask(batch: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, Any]]:
             slots = [list(chunk) for chunk in _chunks(batch, NODES_MAX)]
             variables = {slot: slots[i] if i < len(slots) else [] for i, slot in enumerate(FILES_SLOTS)}
             # A commit force-pushed away since its tag was listed: its entry is null, with a NOT_FOUND
             # error at its path. Its tags are skipped; the other commits of the batch are used.
-            data = self._client.query("commit_files", variables, allow=_only_missing_nodes)
+            answer = self._client.query(
+                "commit_files", variables, allow=_only_missing_nodes, shrink=self._commits.shrink
+            )
+            return variables, answer
+
+        for batch, (variables, data) in self._commits.batches(ids, ask):
             for slot in FILES_SLOTS:
                 answer = data.get(slot) or []
                 for j, node_id in enumerate(variables[slot]):

@@ -4,6 +4,13 @@ It mounts the same retry policy as the REST client (`http.make_retry`), so 5xx a
 connections and secondary rate limits are handled alike. On top of that it understands what only
 GraphQL says in a 200 answer: `errors` with `RATE_LIMITED` (waited out within `max_wait`, else a
 clean failure with the reset time) and other errors, whose partial `data` is never used.
+
+GitHub stops a query that runs longer than its time limit (ten seconds, its docs say) and answers 504
+"We couldn't respond to your request in time", or 502 from its gateway (an HTML page, or `errors`
+saying "Something went wrong while executing your query. This may be the result of a timeout"), or
+that error in a 200. The same query would most likely run out of time again, so those answers are not
+repeated by the transport: a caller that can ask for less (`query(shrink=...)`) does so at once; for
+any other query they are retried here like any transient failure.
 """
 
 from __future__ import annotations
@@ -53,6 +60,14 @@ _RATE_LIMIT_TYPES = {"RATE_LIMITED", "RATE_LIMIT"}
 # Bodies cut short mid-transfer: the transport saw a complete exchange start, a new query may mend it.
 _CUT_SHORT = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 ATTEMPTS = 4
+# GitHub's answers to a query that ran out of time: from its gateway (502) or from the API (504).
+_TIMEOUT_STATUSES = frozenset({502, 504})
+# The words of an untyped error about a timeout ("... This may be the result of a timeout ...").
+_TIMEOUT_WORDS = re.compile(r"\btime ?out\b|\btimed out\b|\bin time\b", re.I)
+
+
+class QueryTimedOut(ApiError):
+    """GitHub ran out of time on a query and the caller made its page or batch smaller: ask again."""
 
 
 @functools.cache
@@ -98,6 +113,14 @@ class GraphQLErrors(Exception):
         return any("secondary rate limit" in str(e.get("message", "")).lower() for e in self.errors)
 
     @property
+    def timed_out(self) -> bool:
+        """A typed TIMEOUT, or an untyped error whose message names a timeout."""
+        return any(
+            e.get("type") == "TIMEOUT" or (not e.get("type") and _TIMEOUT_WORDS.search(str(e.get("message"))))
+            for e in self.errors
+        )
+
+    @property
     def transient(self) -> bool:
         """Errors a repeated query may mend: a typed transient error, or GitHub's untyped "Something
         went wrong while executing your query" (often a timeout)."""
@@ -138,9 +161,10 @@ class GraphQLClient:
                 "Accept": "application/json",
             }
         )
-        adapter = requests.adapters.HTTPAdapter(
-            max_retries=make_retry(usage, "graphql", max_wait=max_wait, backoff=backoff)
+        retry = make_retry(
+            usage, "graphql", max_wait=max_wait, backoff=backoff, not_retried=_TIMEOUT_STATUSES
         )
+        adapter = requests.adapters.HTTPAdapter(max_retries=retry)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -189,10 +213,18 @@ class GraphQLClient:
         return data
 
     def query(
-        self, name: str, variables: Mapping[str, Any], allow: Callable[[GraphQLErrors], bool] | None = None
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        allow: Callable[[GraphQLErrors], bool] | None = None,
+        *,
+        shrink: Callable[[], bool] | None = None,
     ) -> dict[str, Any]:
         """Run query `name`; `allow` may accept an answer with errors (say, NOT_FOUND) whose data
-        the caller can use. Transient failures are retried with backoff; rate limits waited out."""
+        the caller can use. Transient failures are retried with backoff; rate limits waited out.
+        When GitHub runs out of time on the query, `shrink` (if given) is called: True means it made
+        the caller's page or batch smaller, and `QueryTimedOut` is raised for it to ask for less; False
+        (it is as small as it gets), and the query is retried like any transient failure."""
         for attempt in range(1, ATTEMPTS + 1):
             last = attempt == ATTEMPTS
             try:
@@ -202,6 +234,9 @@ class GraphQLClient:
                 if allow is not None and allow(exc):
                     data: dict[str, Any] = response.json().get("data") or {}
                     return data
+                timed_out = exc.timed_out or response.status_code in _TIMEOUT_STATUSES
+                if timed_out and shrink is not None and shrink():
+                    raise QueryTimedOut(response.status_code, f"GraphQL query {name}", str(exc)) from exc
                 if exc.rate_limited:
                     if last:
                         raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
@@ -217,6 +252,8 @@ class GraphQLClient:
                 if last or not exc.transient:
                     raise ApiError(response.status_code, f"GraphQL query {name}", str(exc)) from exc
             except ApiError as exc:
+                if exc.status in _TIMEOUT_STATUSES and shrink is not None and shrink():
+                    raise QueryTimedOut(exc.status, exc.where, exc.message) from exc
                 cut_short = isinstance(exc.__cause__, _CUT_SHORT)
                 if last or not (cut_short or exc.status in (200, 502, 503, 504)):
                     raise

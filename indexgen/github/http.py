@@ -1,7 +1,8 @@
 """The one retry policy and request accounting shared by the REST (PyGithub) and GraphQL transports.
 
 Both transports mount the same `urllib3.Retry`, `CountingRetry`, which understands GitHub's primary and
-secondary rate limits, so a 502 or a secondary limit is handled identically whichever API answered. It
+secondary rate limits, so a 503 or a secondary limit is handled identically whichever API answered (a
+GraphQL 502 or 504 is GitHub giving up on a slow query: the GraphQL client answers it itself). It
 is our own rather than PyGithub's `GithubRetry`, whose behaviour it keeps, so that a GraphQL build never
 imports PyGithub. The retry object also counts every HTTP attempt, which is how the summary line reports
 the requests a build really cost, retries included.
@@ -269,11 +270,17 @@ def _limit_named(response: BaseHTTPResponse) -> tuple[str | None, str | None]:
 
 
 def make_retry(
-    usage: ApiUsage, resource: str, *, max_wait: float, attempts: int = 5, backoff: float = 1.0
+    usage: ApiUsage,
+    resource: str,
+    *,
+    max_wait: float,
+    attempts: int = 5,
+    backoff: float = 1.0,
+    not_retried: Collection[int] = (),
 ) -> CountingRetry:
     """The retry policy for both APIs (`resource` is "core" or "graphql", for counting): exponential
-    backoff with jitter on 5xx, 429 and connection errors; GitHub's primary and secondary rate limits
-    waited out up to `max_wait` seconds."""
+    backoff with jitter on 5xx (but the statuses `not_retried`, handed to the caller at once), 429 and
+    connection errors; GitHub's primary and secondary rate limits waited out up to `max_wait` seconds."""
     return CountingRetry(
         usage=usage,
         resource=resource,
@@ -281,7 +288,7 @@ def make_retry(
         backoff_factor=backoff,
         backoff_jitter=backoff,
         backoff_max=60,
-        status_forcelist=[*range(500, 600), 429],
+        status_forcelist=[*(s for s in range(500, 600) if s not in not_retried), 429],
         secondary_rate_wait=min(SECONDARY_RATE_WAIT, max_wait),
         max_rate_limit_wait=max_wait,
         raise_on_status=False,

@@ -63,6 +63,14 @@ SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 Info = GraphQLResolveInfo  # type: ignore[type-arg,unused-ignore]
 MAX_PAGE = 100
 MAX_NODES = 500_000
+COULD_NOT_RESPOND_IN_TIME = (
+    "We couldn't respond to your request in time. Sorry about that. Please try resubmitting your request "
+    "and contact us if the problem persists."
+)
+NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 SOMETHING_WENT_WRONG = (
     "Something went wrong while executing your query. This may be the result of a timeout, or it could be "
     "a GitHub bug. Please include `{request_id}` when reporting this issue."
@@ -984,6 +992,27 @@ class GraphQLOutcome:
     cost: int = 0
     resource_bucket: tuple[int, int, int] | None = None  # limit, used, reset for the headers
     rate_limited: bool = False
+    html: str | None = None  # an HTML page to send instead of the JSON body
+
+
+def _objects(value: Any) -> int:
+    """The objects in an answer's `data`: what the fake counts as the work a query made."""
+    if isinstance(value, dict):
+        return 1 + sum(_objects(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_objects(v) for v in value)
+    return 0
+
+
+def _timed_out(gh: FakeGitHub, request_id: str, cost: int, headers: tuple[int, int, int]) -> GraphQLOutcome:
+    """GitHub's answer to a query that ran longer than its time limit (`FakeGitHub.graphql_time_limit`)."""
+    shape = gh.graphql_timeout_shape
+    if shape == "504":
+        return GraphQLOutcome(504, {"message": COULD_NOT_RESPOND_IN_TIME}, cost, headers)
+    if shape == "502-html":
+        return GraphQLOutcome(502, {}, cost, None, html=NGINX_502)
+    body = {"data": None, "errors": [{"message": SOMETHING_WENT_WRONG.format(request_id=request_id)}]}
+    return GraphQLOutcome(200 if shape == "200" else 502, body, cost, headers)
 
 
 def run_query(
@@ -1061,6 +1090,8 @@ def run_query(
             fail_at = gh.rng.randint(1, ctx.calls)
         ctx = Context(gh, token, analysis, rate, request_id, dry_run=analysis.dry_run, fail_at=fail_at)
         result = _execute(document, raw_variables, operation_name, ctx)
+    if gh.graphql_time_limit is not None and _objects(result.data) > gh.graphql_time_limit:
+        return _timed_out(gh, request_id, charge, headers)
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
         answer["errors"] = [format_error(e) for e in result.errors]

@@ -361,6 +361,14 @@ class FakeGitHub:
         self.fault_delay_s = fault_delay_s
         self._forced_faults: list[tuple[FaultKind, Resource | None]] = []
         self.latency_ms = latency_ms
+        #: GitHub stops a GraphQL query that runs longer than its time limit. Here a query whose answer
+        #: holds more than this many objects runs out of time (None: none does), and is answered in the
+        #: shape ``graphql_timeout_shape``: "504" ``{"message": "We couldn't respond to your request in
+        #: time. …"}``, "502" ``{"data": null, "errors": [{"message": "Something went wrong … timeout
+        #: …"}]}``, "502-html" (its gateway's nginx page) or "200" (that error in a 200). Each counts
+        #: against the rate limit.
+        self.graphql_time_limit: int | None = None
+        self.graphql_timeout_shape: str = "504"
         # log and counters
         self.log: list[LoggedRequest] = []
         self.fault_log: list[tuple[str, str, FaultKind]] = []

@@ -425,4 +425,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(common)
         if outcome.resource_bucket is not None:
             headers.update(_rate_headers(outcome.resource_bucket, "graphql"))
+        if outcome.html is not None:
+            self._send(outcome.status, outcome.html.encode(), {}, "text/html")  # the gateway's page
+            return
         self._send_json(outcome.status, outcome.body, headers, truncate=fault == "truncated")

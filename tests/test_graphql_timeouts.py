@@ -1,0 +1,201 @@
+"""GitHub running out of time on a query. GitHub stops a GraphQL query after its time limit (ten
+seconds, its docs say) and answers 504, or 502 from its gateway, or the error in a 200; its staff's
+advice is to ask for fewer resources a query. The client hands such an answer straight back to a
+caller that can ask for less (`query(shrink=...)`); the bulk scanner then halves its page of
+repositories or its batch of commits and finds the same; a build on which GitHub runs out of time even
+for one repository fails cleanly. Against the fake GitHub, which answers a query whose answer holds more
+than `graphql_time_limit` objects in each of the shapes GitHub uses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexgen.errors import ApiError
+from indexgen.github.auth import Token
+from indexgen.github.bulk import GraphQLScanner, Shrinking
+from indexgen.github.graphql import ATTEMPTS, GraphQLClient, QueryTimedOut
+from indexgen.github.http import ApiUsage
+from indexgen.github.scanner import NoProgress, ScanResult
+from indexgen.models import Owner, OwnerKind
+from tests.e2e.cli import snapshot
+from tests.fakegithub import FakeGitHub, FakeGitHubServer, synthetic_org
+from tests.test_reliability import ORG, TOKEN, assert_clean_failure, indexgen_against, new_fake_github
+
+SHAPES = ["504", "502", "502-html", "200"]
+LISTING = {"login": ORG, "cursor": None, "pageSize": 100, "tagPageSize": 100}
+# The fake's answers for the world below: the listing of its 40 repositories holds 613 objects, 15 or
+# so a repository; the files of its 120 commits 362, 3 a commit. 200 lets 12 repositories or 62
+# commits through.
+TIME_LIMIT = 200
+
+
+def world(gh: FakeGitHub) -> None:
+    synthetic_org(ORG, 40, 3, gh=gh, annotated_every=5)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeGitHubServer]:
+    with FakeGitHubServer(new_fake_github(world)) as server:
+        yield server
+
+
+def client_of(server: FakeGitHubServer, sleeps: list[float]) -> GraphQLClient:
+    return GraphQLClient(
+        server.graphql_url, Token(TOKEN, "GITHUB_TOKEN"), ApiUsage(), backoff=0.01, sleep=sleeps.append
+    )
+
+
+def scan(server: FakeGitHubServer) -> ScanResult:
+    scanner = GraphQLScanner(client_of(server, []))
+    return scanner.scan_owners([Owner(ORG, OwnerKind.ORG)], lambda tag: True, NoProgress())
+
+
+# -- the client ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_query_github_ran_out_of_time_on_goes_back_at_once_to_a_caller_that_can_ask_for_less(
+    server: FakeGitHubServer, shape: str
+) -> None:
+    server.gh.graphql_time_limit, server.gh.graphql_timeout_shape = 0, shape
+    asked: list[str] = []
+    sleeps: list[float] = []
+    client = client_of(server, sleeps)
+    with pytest.raises(QueryTimedOut) as caught:
+        client.query("owner_repositories", LISTING, shrink=lambda: asked.append("less") or True)
+    assert asked == ["less"]
+    # One request: neither the transport nor the client repeated the query before asking for less.
+    assert client.usage.graphql_requests == server.gh.graphql_requests == 1 and sleeps == []
+    assert caught.value.status == (200 if shape == "200" else int(shape[:3]))
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize("can_shrink", [False, None], ids=["as-small-as-it-gets", "no-shrink"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_query_that_cannot_ask_for_less_is_retried_like_any_transient_failure(
+    server: FakeGitHubServer, shape: str, can_shrink: bool | None
+) -> None:
+    server.gh.graphql_time_limit, server.gh.graphql_timeout_shape = 0, shape
+    asked: list[str] = []
+    sleeps: list[float] = []
+    client = client_of(server, sleeps)
+    shrink = None if can_shrink is None else (lambda: asked.append("less") or False)
+    with pytest.raises(ApiError) as caught:
+        client.query("owner_repositories", LISTING, shrink=shrink)
+    assert not isinstance(caught.value, QueryTimedOut)
+    assert server.gh.graphql_requests == ATTEMPTS and len(sleeps) == ATTEMPTS - 1
+    assert asked == (["less"] * ATTEMPTS if can_shrink is False else [])
+    status = 200 if shape == "200" else int(shape[:3])
+    assert f"GraphQL query owner_repositories: HTTP {status}" in str(caught.value)
+    # The next answer in time is taken.
+    server.gh.graphql_time_limit = None
+    assert client.query("owner_repositories", LISTING, shrink=shrink)["repositoryOwner"]["login"] == ORG
+
+
+# Not "partial": GitHub's error there (one field failed) says "This may be the result of a timeout"
+# too, and is taken at its word.
+@pytest.mark.parametrize("fault", ["500", "503", "reset", "truncated"])
+def test_other_failures_never_ask_for_less(server: FakeGitHubServer, fault: str) -> None:
+    server.gh.fail_next(fault, 1, "graphql")  # type: ignore[arg-type]
+    asked: list[str] = []
+    client = client_of(server, [])
+    data = client.query("owner_repositories", LISTING, shrink=lambda: asked.append("less") or True)
+    assert data["repositoryOwner"]["login"] == ORG and asked == []
+
+
+def test_a_size_halves_down_to_one_saying_so_each_time(caplog: pytest.LogCaptureFixture) -> None:
+    size = Shrinking(100, "repositories")
+    with caplog.at_level(logging.WARNING):
+        halved = [size.size for _ in range(8) if size.shrink()]
+    assert halved == [50, 25, 12, 6, 3, 1] and size.size == 1 and not size.shrink()
+    assert (
+        caplog.messages[0]
+        == "GitHub ran out of time on a query for 100 repositories; asking for 50 at a time"
+    )
+    assert len(caplog.messages) == 6
+
+
+def test_batches_are_asked_again_smaller_and_every_item_once() -> None:
+    size = Shrinking(8, "commits")
+    asked: list[list[int]] = []
+
+    def ask(batch: list[int]) -> int:
+        asked.append(list(batch))
+        if len(batch) > 3:
+            assert size.shrink()
+            raise QueryTimedOut(504, "GraphQL query commit_files", "in time")
+        return sum(batch)
+
+    answers = list(size.batches(list(range(10)), ask))  # type: ignore[arg-type]
+    assert [list(batch) for batch, _ in answers] == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    assert [answer for _, answer in answers] == [1, 5, 9, 13, 17]
+    assert [len(batch) for batch in asked] == [8, 4, 2, 2, 2, 2, 2]
+
+
+# -- the scanner --------------------------------------------------------------------------------------
+
+
+def test_the_scanner_halves_its_pages_and_batches_and_finds_the_same(
+    server: FakeGitHubServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    reference = scan(server)
+    assert len(reference.repos) == 40 and len(reference.files) == 120
+    assert server.gh.graphql_requests == 2  # one page of repositories, one batch of files
+    server.gh.reset_counters()
+    server.gh.graphql_time_limit = TIME_LIMIT
+    with caplog.at_level(logging.WARNING, logger="indexgen.github.bulk"):
+        found = scan(server)
+    assert found == reference
+    assert caplog.messages == [
+        "GitHub ran out of time on a query for 100 repositories; asking for 50 at a time",
+        "GitHub ran out of time on a query for 50 repositories; asking for 25 at a time",
+        "GitHub ran out of time on a query for 25 repositories; asking for 12 at a time",
+        "GitHub ran out of time on a query for 500 commits' files; asking for 250 at a time",
+        "GitHub ran out of time on a query for 250 commits' files; asking for 125 at a time",
+        "GitHub ran out of time on a query for 125 commits' files; asking for 62 at a time",
+    ]
+    # Three pages GitHub gave up on, then 40 repositories 12 at a time; three batches, then 120
+    # commits 62 at a time. Each stopped query counted against the rate limit, as on GitHub.
+    assert server.gh.graphql_requests == (3 + 4) + (3 + 2)
+    assert len([entry for entry in server.gh.log if entry.cost == 0]) == 0
+
+
+# -- the command --------------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_build_github_runs_out_of_time_on_publishes_the_site_it_would_have(tmp_path: Path) -> None:
+    with indexgen_against(world, tmp_path / "home", ("--no-pypi-check",)) as indexgen:
+        reference = tmp_path / "reference"
+        assert indexgen.build(reference).returncode == 0
+        indexgen.gh.graphql_time_limit = TIME_LIMIT
+        site = tmp_path / "site"
+        run = indexgen.build(site)
+    assert run.returncode == 0, run.describe()
+    assert snapshot(site) == snapshot(reference)
+    assert (
+        "warning: GitHub ran out of time on a query for 100 repositories; asking for 50 at a time"
+        in run.stderr
+    )
+    assert "asking for 62 at a time" in run.stderr
+
+
+@pytest.mark.e2e
+def test_a_build_github_runs_out_of_time_on_even_for_one_repository_fails_and_keeps_the_site(
+    tmp_path: Path,
+) -> None:
+    with indexgen_against(world, tmp_path / "home", ("--no-pypi-check",)) as indexgen:
+        site = tmp_path / "site"
+        assert indexgen.build(site).returncode == 0
+        before = snapshot(site)
+        indexgen.gh.graphql_time_limit = 1
+        run = indexgen.build(site)
+    error = assert_clean_failure(run)
+    assert error.startswith("error: GitHub API failed for GraphQL query owner_repositories: HTTP 504: ")
+    assert "We couldn't respond to your request in time" in error
+    assert "asking for 1 at a time" in run.stderr and TOKEN not in run.stderr
+    assert snapshot(site) == before
