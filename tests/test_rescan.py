@@ -163,9 +163,9 @@ class Recording(GraphQLClient):
         super().__init__(*args, **kwargs)
         self.names: list[str] = []
 
-    def query(self, name: str, variables: Mapping[str, Any], allow: Any = None) -> dict[str, Any]:
+    def query(self, name: str, variables: Mapping[str, Any], allow: Any = None, **kw: Any) -> dict[str, Any]:
         self.names.append(name)
-        return super().query(name, variables, allow)
+        return super().query(name, variables, allow, **kw)
 
 
 @dataclasses.dataclass
