@@ -17,6 +17,10 @@ server's own work, in this process), indexgen's CPU seconds (user + sys) and the
       holds three projects in `libs/p0..p2` (no project at its root) tagged `p0/v1.2.0`…, found by
       monorepo discovery: cold, rebuild, rebuild after a new tag in one monorepo, REST cold.
 
+`--only timeouts` runs the same org where GitHub runs out of time on any GraphQL query whose answer
+holds more than `--time-limit` objects (default 5,000: 25 repositories × 50 tags fit, 50 do not), cold and
+rebuilt, next to the same builds without a limit: what halving the pages costs.
+
 `--large` runs only the two largest organisations instead (minutes): 10,000 repositories (2,000 Python
 × 50 tags, 8,000 others × 20 tags, some empty, forks, archived) cold, warm, `--repo` after a new tag and
 the full build after it; 5,000 Python repositories × 100 tags cold, warm and `--repo`. "Warm" rebuilds
@@ -325,6 +329,32 @@ def computed_cases(args: argparse.Namespace, work: Path, plain: dict[str, dict[s
     print(row(f"(h) REST scanner cold, N={args.rest_repos}", rest, note))
 
 
+def timeout_cases(args: argparse.Namespace, work: Path) -> None:
+    """(m)–(n) against (a)–(b): cold and rebuilt, with and without GitHub's time limit on queries."""
+    print(
+        f"synthetic org: {args.repos} repositories × {args.tags} tags, {args.latency_ms:g} ms per request; "
+        f"GitHub out of time above {args.time_limit:,} objects an answer"
+    )
+    print(
+        f"{'case':<34} {'requests':>7} {'REST':>6} {'GraphQL':>8} {'points':>7} {'wall s':>8} {'CPU s':>6} "
+        f"{'peak MB':>8} {'releases':>8}"
+    )
+    for limit in (None, args.time_limit):
+        gh = bench_github(args.latency_ms)
+        synthetic_org(ORG, args.repos, args.tags, gh=gh)
+        gh.graphql_time_limit = limit
+        with FakeGitHubServer(gh) as server:
+            site = work / f"site-{limit}"
+            cold, warm = run_build(gh, server, site), run_build(gh, server, site)
+        labels = (
+            ("(a) cold build", "(b) rebuild")
+            if limit is None
+            else ("(m) cold, out of time", "(n) rebuild, out of time")
+        )
+        print(row(labels[0], cold))
+        print(row(labels[1], warm))
+
+
 # -- the largest organisations (--large) ------------------------------------------------------------------
 
 
@@ -497,7 +527,12 @@ def main() -> int:
         help="the monorepo cases: every K-th repository holds three subdirectory projects (0: skip)",
     )
     parser.add_argument("--skip-dumb-pypi", action="store_true", help="do not install dumb-pypi from PyPI")
-    parser.add_argument("--only", choices=("scan", "render"), help="run just one half")
+    parser.add_argument(
+        "--only", choices=("scan", "render", "timeouts"), help="run just one half, or the timeout cases"
+    )
+    parser.add_argument(
+        "--time-limit", type=int, default=5000, help="objects an answer may hold in time (--only timeouts)"
+    )
     parser.add_argument(
         "--large",
         nargs="?",
@@ -511,6 +546,9 @@ def main() -> int:
         work = Path(tmp)
         if args.large:
             large_cases(args, work)
+            return 0
+        if args.only == "timeouts":
+            timeout_cases(args, work)
             return 0
         if args.only != "render":
             scan_cases(args, work)
