@@ -60,6 +60,10 @@ _RATE_LIMIT_TYPES = {"RATE_LIMITED", "RATE_LIMIT"}
 # Bodies cut short mid-transfer: the transport saw a complete exchange start, a new query may mend it.
 _CUT_SHORT = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 ATTEMPTS = 4
+# A query GitHub ran out of time on that cannot ask for less is repeated as the transport repeats other
+# 5xx answers: six attempts, the waits doubling from `backoff` (a passing outage is waited out; a query
+# that is simply too slow fails within a minute).
+TIMEOUT_ATTEMPTS = 6
 # GitHub's answers to a query that ran out of time: from its gateway (502) or from the API (504).
 _TIMEOUT_STATUSES = frozenset({502, 504})
 # The words of an untyped error about a timeout ("... This may be the result of a timeout ...").
@@ -224,9 +228,11 @@ class GraphQLClient:
         the caller can use. Transient failures are retried with backoff; rate limits waited out.
         When GitHub runs out of time on the query, `shrink` (if given) is called: True means it made
         the caller's page or batch smaller, and `QueryTimedOut` is raised for it to ask for less; False
-        (it is as small as it gets), and the query is retried like any transient failure."""
-        for attempt in range(1, ATTEMPTS + 1):
-            last = attempt == ATTEMPTS
+        (it is as small as it gets), and the query is retried like any transient failure, up to
+        TIMEOUT_ATTEMPTS times."""
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 response = self._post(name, variables)
                 return self._answer(name, response)
@@ -237,6 +243,7 @@ class GraphQLClient:
                 timed_out = exc.timed_out or response.status_code in _TIMEOUT_STATUSES
                 if timed_out and shrink is not None and shrink():
                     raise QueryTimedOut(response.status_code, f"GraphQL query {name}", str(exc)) from exc
+                last = attempt >= (TIMEOUT_ATTEMPTS if timed_out else ATTEMPTS)
                 if exc.rate_limited:
                     if last:
                         raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
@@ -252,15 +259,16 @@ class GraphQLClient:
                 if last or not exc.transient:
                     raise ApiError(response.status_code, f"GraphQL query {name}", str(exc)) from exc
             except ApiError as exc:
-                if exc.status in _TIMEOUT_STATUSES and shrink is not None and shrink():
+                timed_out = exc.status in _TIMEOUT_STATUSES
+                if timed_out and shrink is not None and shrink():
                     raise QueryTimedOut(exc.status, exc.where, exc.message) from exc
+                last = attempt >= (TIMEOUT_ATTEMPTS if timed_out else ATTEMPTS)
                 cut_short = isinstance(exc.__cause__, _CUT_SHORT)
                 if last or not (cut_short or exc.status in (200, 502, 503, 504)):
                     raise
             delay = self._backoff * (2 ** (attempt - 1)) + random.uniform(0, self._backoff)
             log.debug("GraphQL query %s failed (attempt %d); retrying in %.1fs", name, attempt, delay)
             self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait_for_reset(self, response: requests.Response) -> None:
         reset = reset_epoch(response.headers)
