@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,7 +23,7 @@ from .guard import Shrink, ShrinkRefused, find_shrink, shrink_refused
 from .heap import without_cycle_collection
 from .layouts import Discovery, build_layouts, project_dir
 from .metadata import parse_metadata
-from .models import Index, ProjectMetadata, RepoSnapshot, TagRef
+from .models import Index, MetadataResult, ProjectMetadata, RepoSnapshot, SourceFiles, TagRef
 from .monorepo import metadata_key
 from .previous import fetch_previous_state
 from .pypi import PublicNameCollision, PyPIUnreachable, fetch_public_versions
@@ -80,6 +81,16 @@ def read_previous_state(settings: Settings) -> BuildState:
             settings.previous,
         )
     return BuildState()
+
+
+def _parsed(known: Mapping[str, MetadataResult], files: dict[str, SourceFiles]) -> dict[str, MetadataResult]:
+    """The previous build's metadata and that of the files this build read, in that order. Each file
+    set is dropped from `files` as it is parsed: a cold build's hundreds of thousands of metadata
+    files are not all held until the end of the build beside what they parse to."""
+    metadata = dict(known)
+    for key in list(files):
+        metadata[key] = parse_metadata(files.pop(key), project_dir(key))
+    return metadata
 
 
 def make_scanner(settings: Settings, token: Token | None) -> Scanner:
@@ -214,10 +225,10 @@ def plan_build(
     scanner = make_scanner(settings, token)
 
     scan = _scan(settings, scanner, previous, progress or NoProgress())
-    metadata = {
-        **previous.commits,
-        **{key: parse_metadata(files, project_dir(key)) for key, files in scan.files.items()},
-    }
+    files = dict(scan.files)
+    scan = dataclasses.replace(scan, files={})
+    read_any = bool(files)
+    metadata = _parsed(previous.commits, files)
     options = BuildOptions(
         tag_pattern=settings.tag_pattern,
         include_forks=settings.include_forks,
@@ -262,7 +273,7 @@ def plan_build(
     )
     # Nothing new since the previous full build: its state's bytes are this build's, and so are its
     # pages, which need not be made again when the output directory still holds them (unchanged.py).
-    same = bool(inputs) and not scan.files and inputs == previous.inputs and previous.raw[:2] == b"\x1f\x8b"
+    same = bool(inputs) and not read_any and inputs == previous.inputs and previous.raw[:2] == b"\x1f\x8b"
     staged: StagedSite | None = None
     held = dry_run or (same and _holds_pages_of(settings.output, previous))
     if same and (held or settings.skip_unchanged):

@@ -18,12 +18,14 @@ from indexgen.build import build_index
 from indexgen.changes import site_digest
 from indexgen.models import (
     Index,
+    MetadataProblem,
     MovedTag,
     Project,
     ProjectMetadata,
     Release,
     RepoSnapshot,
     Skip,
+    SourceFiles,
     TagRef,
 )
 from indexgen.monorepo import KnownTree
@@ -243,3 +245,28 @@ def test_a_rendered_site_hashes_and_writes_the_streamed_catalogue_as_its_bytes(t
     assert catalogue.stat().st_ino != inode
     assert catalogue.read_bytes() == render_site(index, site_url, {"acme-utils": "9.0"})["packages.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_each_metadata_file_set_is_dropped_as_it_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build reads hundreds of thousands of commits' files: `_parsed` holds each set only until it
+    is parsed, and keeps the previous build's results first, then the new ones in the order read."""
+    known = {"0" * 40: MetadataProblem("no pyproject.toml, setup.cfg or setup.py")}
+    files = {
+        "a" * 40: SourceFiles(pyproject_toml='[project]\nname = "one"\nversion = "1.0"\n'),
+        f"{'b' * 40}:libs/two": SourceFiles(pyproject_toml='[project]\nname = "two"\nversion = "2.0"\n'),
+        "c" * 40: SourceFiles(),
+    }
+    left: list[list[str]] = []
+    parse = commands.parse_metadata
+
+    def watched(found: SourceFiles, directory: str = "") -> Any:
+        left.append(list(files))  # what is still held while this set is parsed
+        assert found not in files.values()
+        return parse(found, directory)
+
+    monkeypatch.setattr(commands, "parse_metadata", watched)
+    keys = list(files)
+    metadata = commands._parsed(known, files)
+    assert files == {} and left == [keys[1:], keys[2:], []]
+    assert list(metadata) == ["0" * 40, *keys]
+    assert [getattr(m, "name", None) for m in metadata.values()] == [None, "one", "two", None]
