@@ -391,8 +391,18 @@ def test_commit_node_ids_are_kept_only_where_projects_below_the_root_may_be_read
     ]
     serve(lambda op, v: owner_page("acme", nodes) if op == "OwnerRepositories" else {"data": {"nodes": []}})
     scanner = make_scanner()
+    held: list[dict[str, str]] = []
+    read_files = scanner._read_files
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        held.append(dict(scanner._node_ids))  # what the reads may use
+        return read_files(*args, **kwargs)
+
+    scanner._read_files = reading  # type: ignore[method-assign]
     scanner.scan_owners([ACME], lambda tag: False, NoProgress(), discovery=Discovery())
-    assert A not in scanner._node_ids and scanner._node_ids[B] == "C_" + B
+    assert len(held) == 1 and A not in held[0] and held[0][B] == "C_" + B
+    # Not kept past the scan: a large organisation lists one per commit.
+    assert scanner._node_ids == {} and scanner._heads == {}
 
 
 @responses.activate

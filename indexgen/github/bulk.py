@@ -581,6 +581,10 @@ class GraphQLScanner:
         files, gone = self._read_files(wanted, progress, directories)
         progress.finish()
         kept = self._without_gone(repos, wanted, gone, skipped)
+        # What the reads needed, one entry per listed commit of a large organisation, is not kept
+        # through the rest of the build (the scanner is, for its usage figures).
+        self._node_ids.clear()
+        self._heads.clear()
         return ScanResult(kept, files, tuple(skipped), trees)
 
     def scan_owners(
