@@ -208,6 +208,15 @@ def test_server_errors_are_retried_with_exponential_backoff_and_jitter(
     assert 1.0 <= sleeps[0] < 1.5 and 2.0 <= sleeps[1] < 2.5, sleeps
 
 
+def test_a_rest_502_is_retried_by_the_transport_as_any_5xx(sleeps: list[float]) -> None:
+    """GraphQL 502s and 504s go straight to the GraphQL client (tests/test_graphql_timeouts.py); REST
+    keeps retrying them in the transport."""
+    answer = (502, {}, b"Bad Gateway")
+    github = GitHub(answer, answer, answer)
+    usage = fetch("rest", github, backoff=0.5)
+    assert usage.rest_requests == len(github.paths) == 5 and len(sleeps) == 2
+
+
 def test_a_connection_refused_is_retried_and_every_attempt_counted(sleeps: list[float]) -> None:
     with serve_answers(GitHub()) as api:
         pass  # the port is closed again: every connection is refused
