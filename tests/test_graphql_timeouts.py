@@ -20,9 +20,10 @@ from indexgen.github.bulk import GraphQLScanner, Shrinking
 from indexgen.github.graphql import TIMEOUT_ATTEMPTS, GraphQLClient, QueryTimedOut
 from indexgen.github.http import ApiUsage
 from indexgen.github.scanner import NoProgress, ScanResult
+from indexgen.layouts import Discovery
 from indexgen.models import Owner, OwnerKind
 from tests.e2e.cli import snapshot
-from tests.fakegithub import FakeGitHub, FakeGitHubServer, synthetic_org
+from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeTag, synthetic_org
 from tests.test_reliability import ORG, TOKEN, assert_clean_failure, indexgen_against, new_fake_github
 
 SHAPES = ["504", "502", "502-html", "200"]
@@ -165,6 +166,51 @@ def test_the_scanner_halves_its_pages_and_batches_and_finds_the_same(
     # commits 62 at a time. Each stopped query counted against the rate limit, as on GitHub.
     assert server.gh.graphql_requests == (3 + 4) + (3 + 2)
     assert len([entry for entry in server.gh.log if entry.cost == 0]) == 0
+
+
+def monorepos(gh: FakeGitHub) -> None:
+    """30 repositories, each with three projects in `libs/` and 20 pages in `docs/` (no project at the
+    root), tagged `p0/v1.0.0`, `p1/v1.1.0`: every default-branch tree is read. The fake's answer for 20
+    trees holds 1,162 objects, for 10 of them 582; the listing 395, the other reads fewer."""
+    owner = synthetic_org(ORG, 30, 2, gh=gh)
+    for repo in owner.repos.values():
+        versions = dict(repo.files.versions)  # type: ignore[attr-defined]
+        tags = []
+        for t, tag in enumerate(repo.tags):
+            version = versions[tag.commit]
+            files = {
+                f"libs/p{p}/pyproject.toml": f'[project]\nname = "{repo.name}-p{p}"\nversion = "{version}"\n'.encode()
+                for p in range(3)
+            }
+            repo.files[tag.commit] = {**files, **{f"docs/page{i}.md": b"..." for i in range(20)}}
+            tags.append(FakeTag(f"p{t % 3}/v{version}", tag.commit))
+        repo.tags[:] = tags
+
+
+def test_the_scanner_reads_default_branch_trees_in_smaller_batches_and_finds_the_same(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with FakeGitHubServer(new_fake_github(monorepos)) as server:
+
+        def scan_all() -> ScanResult:
+            scanner = GraphQLScanner(client_of(server, []))
+            discovery = Discovery(need=lambda tag, directory: True, fresh=lambda tag: True)
+            return scanner.scan_owners(
+                [Owner(ORG, OwnerKind.ORG)], lambda tag: True, NoProgress(), discovery=discovery
+            )
+
+        reference = scan_all()
+        assert len(reference.trees) == 30 and len(reference.files) == 120
+        assert server.gh.graphql_requests == 5  # the listing, 2 × 20 trees, the directories, the roots
+        server.gh.reset_counters()
+        server.gh.graphql_time_limit = 600
+        with caplog.at_level(logging.WARNING, logger="indexgen.github.bulk"):
+            found = scan_all()
+    assert found == reference
+    assert caplog.messages == [
+        "GitHub ran out of time on a query for 20 default-branch trees; asking for 10 at a time"
+    ]
+    assert server.gh.graphql_requests == 1 + (1 + 3) + 1 + 1
 
 
 # -- the command --------------------------------------------------------------------------------------
