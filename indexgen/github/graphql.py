@@ -74,6 +74,14 @@ class QueryTimedOut(ApiError):
     """GitHub ran out of time on a query and the caller made its page or batch smaller: ask again."""
 
 
+def _attempts(timed_out: bool, shrink: Callable[[], bool] | None, error: ApiError) -> int:
+    """How many attempts a query that failed with `error` may have. When GitHub ran out of time on
+    it and the caller made its page or batch smaller (`shrink`), `QueryTimedOut` instead."""
+    if timed_out and shrink is not None and shrink():
+        raise QueryTimedOut(error.status, error.where, error.message) from error
+    return TIMEOUT_ATTEMPTS if timed_out else ATTEMPTS
+
+
 @functools.cache
 def _fragments() -> dict[str, str]:
     text = resources.files(__package__).joinpath("queries/fragments.graphql").read_text("utf-8")
@@ -241,9 +249,8 @@ class GraphQLClient:
                     data: dict[str, Any] = response.json().get("data") or {}
                     return data
                 timed_out = exc.timed_out or response.status_code in _TIMEOUT_STATUSES
-                if timed_out and shrink is not None and shrink():
-                    raise QueryTimedOut(response.status_code, f"GraphQL query {name}", str(exc)) from exc
-                last = attempt >= (TIMEOUT_ATTEMPTS if timed_out else ATTEMPTS)
+                error = ApiError(response.status_code, f"GraphQL query {name}", str(exc))
+                last = attempt >= _attempts(timed_out, shrink, error)
                 if exc.rate_limited:
                     if last:
                         raise RateLimited("GraphQL", reset_epoch(response.headers)) from exc
@@ -257,12 +264,9 @@ class GraphQLClient:
                     self._sleep(wait)
                     continue
                 if last or not exc.transient:
-                    raise ApiError(response.status_code, f"GraphQL query {name}", str(exc)) from exc
+                    raise error from exc
             except ApiError as exc:
-                timed_out = exc.status in _TIMEOUT_STATUSES
-                if timed_out and shrink is not None and shrink():
-                    raise QueryTimedOut(exc.status, exc.where, exc.message) from exc
-                last = attempt >= (TIMEOUT_ATTEMPTS if timed_out else ATTEMPTS)
+                last = attempt >= _attempts(exc.status in _TIMEOUT_STATUSES, shrink, exc)
                 cut_short = isinstance(exc.__cause__, _CUT_SHORT)
                 if last or not (cut_short or exc.status in (200, 502, 503, 504)):
                     raise
