@@ -140,6 +140,32 @@ def test_batches_are_asked_again_smaller_and_every_item_once() -> None:
     assert [len(batch) for batch in asked] == [8, 4, 2, 2, 2, 2, 2]
 
 
+def test_a_batch_smaller_than_the_size_is_halved_itself(caplog: pytest.LogCaptureFixture) -> None:
+    """The last batch (or an organisation's only one) may hold fewer items than the size: halving the
+    size would ask for that same batch again and have GitHub run out of time on it once more."""
+    size = Shrinking(500, "commits' files")
+    asked: list[int] = []
+    shrunk: list[bool] = []
+
+    def ask(batch: list[int]) -> int:
+        asked.append(len(batch))
+        if len(batch) > 2:
+            assert size.shrink()
+            raise QueryTimedOut(504, "GraphQL query commit_files", "in time")
+        if len(batch) == 1:
+            shrunk.append(size.shrink())  # one item: nothing smaller to ask for, the client retries it
+        return sum(batch)
+
+    with caplog.at_level(logging.WARNING):
+        answers = list(size.batches(list(range(7)), ask))  # type: ignore[arg-type]
+    assert [answer for _, answer in answers] == list(range(7))
+    assert asked == [7, 3, 1, 1, 1, 1, 1, 1, 1] and shrunk == [False] * 7
+    assert caplog.messages == [
+        "GitHub ran out of time on a query for 7 commits' files; asking for 3 at a time",
+        "GitHub ran out of time on a query for 3 commits' files; asking for 1 at a time",
+    ]
+
+
 # -- the scanner --------------------------------------------------------------------------------------
 
 
@@ -158,13 +184,12 @@ def test_the_scanner_halves_its_pages_and_batches_and_finds_the_same(
         "GitHub ran out of time on a query for 100 repositories; asking for 50 at a time",
         "GitHub ran out of time on a query for 50 repositories; asking for 25 at a time",
         "GitHub ran out of time on a query for 25 repositories; asking for 12 at a time",
-        "GitHub ran out of time on a query for 500 commits' files; asking for 250 at a time",
-        "GitHub ran out of time on a query for 250 commits' files; asking for 125 at a time",
-        "GitHub ran out of time on a query for 125 commits' files; asking for 62 at a time",
+        # The batch held 120 commits, not 500: halving 500 would ask for the same 120 twice more.
+        "GitHub ran out of time on a query for 120 commits' files; asking for 60 at a time",
     ]
-    # Three pages GitHub gave up on, then 40 repositories 12 at a time; three batches, then 120
-    # commits 62 at a time. Each stopped query counted against the rate limit, as on GitHub.
-    assert server.gh.graphql_requests == (3 + 4) + (3 + 2)
+    # Three pages GitHub gave up on, then 40 repositories 12 at a time; one batch, then 120 commits
+    # 60 at a time. Each stopped query counted against the rate limit, as on GitHub.
+    assert server.gh.graphql_requests == (3 + 4) + (1 + 2)
     assert len([entry for entry in server.gh.log if entry.cost == 0]) == 0
 
 

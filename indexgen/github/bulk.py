@@ -61,12 +61,15 @@ class Shrinking:
     def __init__(self, size: int, what: str) -> None:
         self.size = size
         self.what = what
+        self._asked: int | None = None  # the batch being asked (`batches`), when it holds fewer
 
     def shrink(self) -> bool:
-        """Halve the size (False when it is one already), saying so in the log."""
-        if self.size <= 1:
+        """Halve the size, or the batch being asked when it held fewer (False when that is one
+        already: nothing smaller to ask), saying so in the log."""
+        before = min(self.size, self._asked or self.size)
+        if before <= 1:
             return False
-        before, self.size = self.size, self.size // 2
+        self.size = before // 2
         log.warning(
             "GitHub ran out of time on a query for %d %s; asking for %d at a time",
             before,
@@ -83,10 +86,13 @@ class Shrinking:
         start = 0
         while start < len(items):
             batch = items[start : start + self.size]
+            self._asked = len(batch)
             try:
                 answer = ask(batch)
             except QueryTimedOut:
                 continue
+            finally:
+                self._asked = None
             yield batch, answer
             start += len(batch)
 
