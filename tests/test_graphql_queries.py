@@ -17,6 +17,21 @@ def test_query_is_valid_against_githubs_schema(github_schema: graphql.GraphQLSch
     assert errors == [], [e.message for e in errors]
 
 
+@pytest.mark.parametrize("lookups", [1, 2, 3, 100, 199, 200])
+def test_a_query_of_aliased_lookups_is_valid_for_any_number_of_them(
+    github_schema: graphql.GraphQLSchema, lookups: int
+) -> None:
+    """commit_referenced_files is written with one (commit, path) lookup and sent with as many as a
+    batch holds (fewer when GitHub ran out of time on more): each is `f<i>`, with `$c<i>` and `$p<i>`."""
+    document = graphql.parse(query_document("commit_referenced_files", lookups))
+    assert graphql.validate(github_schema, document) == []
+    (operation,) = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    variables = [v.variable.name.value for v in operation.variable_definitions]
+    assert variables == [f"{v}{i}" for i in range(lookups) for v in "cp"]
+    aliases = [f.alias.value for f in operation.selection_set.selections if f.alias]  # type: ignore[union-attr]
+    assert aliases == [f"f{i}" for i in range(lookups)]
+
+
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_asks_for_its_cost(name: str) -> None:
     assert "...RateLimitFields" in query_document(name)

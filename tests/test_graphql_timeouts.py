@@ -9,6 +9,7 @@ than `graphql_time_limit` objects in each of the shapes GitHub uses."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from indexgen.layouts import Discovery
 from indexgen.models import Owner, OwnerKind
 from tests.e2e.cli import snapshot
 from tests.fakegithub import FakeGitHub, FakeGitHubServer, FakeTag, synthetic_org
+from tests.test_referenced_files_scan import graphql_scan, version_files
 from tests.test_reliability import ORG, TOKEN, assert_clean_failure, indexgen_against, new_fake_github
 
 SHAPES = ["504", "502", "502-html", "200"]
@@ -236,6 +238,52 @@ def test_the_scanner_reads_default_branch_trees_in_smaller_batches_and_finds_the
         "GitHub ran out of time on a query for 20 default-branch trees; asking for 10 at a time"
     ]
     assert server.gh.graphql_requests == 1 + (1 + 3) + 1 + 1
+
+
+def test_the_scanner_reads_referenced_files_in_smaller_batches_and_finds_the_same(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """250 releases whose setup.py reads a VERSION file: one (commit, path) lookup each, 200 a query.
+    The fake's answer for 200 lookups holds 601 objects, for 50 of them 151."""
+
+    gh = FakeGitHub()
+    version_files(gh, 250)
+    with FakeGitHubServer(gh) as server:
+        reference, names = graphql_scan(server)
+        assert len(reference.files) == 250 and names.count("commit_referenced_files") == 2
+        gh.graphql_time_limit = 300
+        with caplog.at_level(logging.WARNING, logger="indexgen.github.bulk"):
+            found, names = graphql_scan(server)
+    assert found == reference
+    assert [m for m in caplog.messages if re.search(r"\d files;", m)] == [
+        "GitHub ran out of time on a query for 200 files; asking for 100 at a time",
+        "GitHub ran out of time on a query for 100 files; asking for 50 at a time",
+    ]
+    assert names.count("commit_referenced_files") == 2 + 5  # stopped twice, then 250 lookups 50 at a time
+
+
+def test_the_scanner_reads_projects_below_the_root_in_smaller_batches_and_finds_the_same(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The metadata files of projects below the root are (commit, path) lookups too: 180 of them for
+    the 60 tagged projects of `monorepos`, 529 objects in the fake's answer."""
+
+    def scan_all() -> ScanResult:
+        scanner = GraphQLScanner(client_of(server, []))
+        discovery = Discovery(need=lambda tag, directory: True, fresh=lambda tag: True)
+        return scanner.scan_owners(
+            [Owner(ORG, OwnerKind.ORG)], lambda tag: True, NoProgress(), discovery=discovery
+        )
+
+    with FakeGitHubServer(new_fake_github(monorepos)) as server:
+        reference = scan_all()
+        server.gh.graphql_time_limit = 300
+        with caplog.at_level(logging.WARNING, logger="indexgen.github.bulk"):
+            found = scan_all()
+    assert found == reference and len(found.files) == 120
+    assert [m for m in caplog.messages if re.search(r"\d files;", m)] == [
+        "GitHub ran out of time on a query for 180 files; asking for 90 at a time"
+    ]
 
 
 # -- the command --------------------------------------------------------------------------------------

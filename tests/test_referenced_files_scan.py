@@ -152,20 +152,39 @@ def test_rest_costs_one_request_per_referenced_file(server: FakeGitHubServer) ->
     assert len(contents) - len(root_reads) == referenced
 
 
-def test_more_pairs_than_a_query_holds_are_split() -> None:
-    gh = FakeGitHub()
+def version_files(gh: FakeGitHub, n: int) -> dict[str, dict[str, bytes]]:
+    """A repository of `n` releases whose setup.py reads a VERSION file: one lookup each."""
     gh.add_token(TOKEN, "bot", orgs=["acme"])
     versions = {
         f"1.{i}": {
             "setup.py": b"from setuptools import setup\nsetup(name='v', version=open('VERSION').read())",
             "VERSION": b"1.%d\n" % i,
         }
-        for i in range(REFERENCED_SLOTS + 5)
+        for i in range(n)
     }
     add(gh, "many", versions)
+    return versions
+
+
+def test_more_pairs_than_a_query_holds_are_split() -> None:
+    gh = FakeGitHub()
+    versions = version_files(gh, REFERENCED_SLOTS + 5)
+    asked: list[int] = []
     with FakeGitHubServer(gh) as running:
-        scan, names = graphql_scan(running)
-    assert names.count("commit_referenced_files") == 2
+        client = GraphQLClient(running.graphql_url, Token(TOKEN, "GITHUB_TOKEN"), ApiUsage(), backoff=0)
+        post = client._session.post
+
+        def counted(url: str, json: dict[str, Any], **kwargs: Any) -> Any:
+            if "CommitReferencedFiles" in json["query"]:
+                lookups = json["query"].count(": node(id: $c")
+                assert sorted(json["variables"]) == sorted(f"{v}{i}" for i in range(lookups) for v in "cp")
+                asked.append(lookups)
+            return post(url, json=json, **kwargs)
+
+        client._session.post = counted  # type: ignore[method-assign]
+        scan = GraphQLScanner(client).scan_owners([ORG], lambda tag: True, NoProgress())
+    # The last query asks for the 5 pairs left, not 200 padded with repeats of one of them.
+    assert asked == [REFERENCED_SLOTS, 5]
     parsed = results(scan)
     assert sorted(str(m.version) for m in parsed.values() if isinstance(m, ProjectMetadata)) == sorted(
         versions

@@ -44,7 +44,7 @@ PAGE_SIZE = 100  # repositories a query; × TAG_PAGE_SIZE tags = 10,100 nodes, f
 TAG_PAGE_SIZE = 100
 FILES_SLOTS = ("a", "b", "c", "d", "e")  # the aliased `nodes` lookups of commit_files.graphql
 NODES_MAX = 100  # GitHub: `nodes(ids:)` takes at most 100 IDs
-REFERENCED_SLOTS = 200  # the aliased (commit, path) lookups of commit_referenced_files.graphql
+REFERENCED_SLOTS = 200  # (commit, path) lookups a commit_referenced_files query asks for, at most
 TREES_PER_QUERY = 20  # default-branch trees a default_branch_trees query reads (four levels each)
 
 
@@ -243,6 +243,7 @@ class GraphQLScanner:
         self._repositories = Shrinking(PAGE_SIZE, "repositories")
         self._commits = Shrinking(NODES_MAX * len(FILES_SLOTS), "commits' files")
         self._trees = Shrinking(TREES_PER_QUERY, "default-branch trees")
+        self._lookups = Shrinking(REFERENCED_SLOTS, "files")
 
     @property
     def usage(self) -> ApiUsage:
@@ -505,19 +506,11 @@ class GraphQLScanner:
         lookups each through commit_referenced_files (a path cannot be built inside a query)."""
         lookups = [(sha, f"{directory}/{name}") for sha, directory in pairs for name in METADATA_FILES]
         texts: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        for start in range(0, len(lookups), REFERENCED_SLOTS):
-            batch = lookups[start : start + REFERENCED_SLOTS]
-            padded = batch + [batch[0]] * (REFERENCED_SLOTS - len(batch))
-            variables: dict[str, str] = {}
-            for i, (sha, path) in enumerate(padded):
-                variables[f"c{i}"], variables[f"p{i}"] = self._node_ids[sha], path
-            data = self._client.query("commit_referenced_files", variables, allow=_only_missing_lookups)
-            for i, (sha, path) in enumerate(batch):
-                commit = data.get(f"f{i}")
-                if not commit:
-                    gone.add(self._node_ids[sha])
-                    continue
-                texts[(sha, path)] = _file(path, commit.get("file"))
+        for (sha, path), commit in self._look_up(lookups, self._node_ids, allow=_only_missing_lookups):
+            if not commit:
+                gone.add(self._node_ids[sha])
+                continue
+            texts[(sha, path)] = _file(path, commit.get("file"))
         files: dict[str, SourceFiles] = {}
         for sha, directory in pairs:
             if self._node_ids[sha] in gone:
@@ -547,20 +540,37 @@ class GraphQLScanner:
     def _read_referenced(
         self, pairs: Sequence[tuple[str, str]], node_ids: Mapping[str, str]
     ) -> dict[tuple[str, str], str | None]:
-        """Files the metadata refers to, REFERENCED_SLOTS (commit, path) pairs to a query."""
+        """Files the metadata refers to."""
         usable = [(commit, path) for commit, path in pairs if node_ids.get(commit)]
         found: dict[tuple[str, str], str | None] = {}
-        for start in range(0, len(usable), REFERENCED_SLOTS):
-            batch = usable[start : start + REFERENCED_SLOTS]
-            padded = batch + [batch[0]] * (REFERENCED_SLOTS - len(batch))
-            variables: dict[str, str] = {}
-            for i, (commit, path) in enumerate(padded):
-                variables[f"c{i}"], variables[f"p{i}"] = node_ids[commit], path
-            data = self._client.query("commit_referenced_files", variables)
-            for i, (commit, path) in enumerate(batch):
-                text, _ = _file(path, (data.get(f"f{i}") or {}).get("file"))
-                found[(commit, path)] = text
+        for (commit, path), answer in self._look_up(usable, node_ids):
+            found[(commit, path)], _ = _file(path, (answer or {}).get("file"))
         return found
+
+    def _look_up(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        node_ids: Mapping[str, str],
+        allow: Callable[[GraphQLErrors], bool] | None = None,
+    ) -> Iterator[tuple[tuple[str, str], Mapping[str, Any] | None]]:
+        """Each (commit SHA, path) pair with its commit's answer (None: the commit is gone), through
+        commit_referenced_files: as many pairs a query as `_lookups` allows, one aliased lookup each."""
+
+        def ask(batch: Sequence[tuple[str, str]]) -> dict[str, Any]:
+            variables: dict[str, str] = {}
+            for i, (commit, path) in enumerate(batch):
+                variables[f"c{i}"], variables[f"p{i}"] = node_ids[commit], path
+            return self._client.query(
+                "commit_referenced_files",
+                variables,
+                allow=allow,
+                shrink=self._lookups.shrink,
+                lookups=len(batch),
+            )
+
+        for batch, data in self._lookups.batches(pairs, ask):
+            for i, pair in enumerate(batch):
+                yield pair, data.get(f"f{i}")
 
     # -- the scans ---------------------------------------------------------------------------------
 

@@ -88,10 +88,32 @@ def _fragments() -> dict[str, str]:
     return {m.group(2): m.group(1) for m in re.finditer(r"(fragment (\w+) on .*?\n}\n)", text, re.S)}
 
 
+# The lookup a query of aliased lookups is written with once: its variables and its aliased field.
+_LOOKUP_VARIABLES = re.compile(r"\((\$c0: ID!, \$p0: String!)\)")
+_LOOKUP = re.compile(r"^  f0: .*?^  }\n", re.M | re.S)
+_FIRST = re.compile(r"(\$c|\$p|\bf)0\b")
+
+
+def _repeated(text: str, lookups: int) -> str:
+    """`text` with its one aliased lookup (`$c0`, `$p0`, `f0`) made `lookups` of them, numbered from 0."""
+    variables, lookup = _LOOKUP_VARIABLES.search(text), _LOOKUP.search(text)
+    if variables is None or lookup is None:
+        raise ValueError("the query has no aliased lookup to repeat")
+
+    def numbered(part: str) -> list[str]:
+        return [_FIRST.sub(rf"\g<1>{i}", part) for i in range(lookups)]
+
+    text = text[: lookup.start()] + "".join(numbered(lookup.group())) + text[lookup.end() :]
+    return _LOOKUP_VARIABLES.sub(lambda m: "(" + ", ".join(numbered(m.group(1))) + ")", text, count=1)
+
+
 @functools.cache
-def query_document(name: str) -> str:
-    """The query `name` from `queries/NAME.graphql`, followed by the fragments it uses."""
+def query_document(name: str, lookups: int = 1) -> str:
+    """The query `name` from `queries/NAME.graphql`, followed by the fragments it uses. A query of
+    aliased lookups (`commit_referenced_files`) is written with one; `lookups` asks for that many."""
     text = resources.files(__package__).joinpath(f"queries/{name}.graphql").read_text("utf-8")
+    if lookups != 1:
+        text = _repeated(text, lookups)
     fragments = _fragments()
     needed: set[str] = set()
     pending = re.findall(r"\.\.\.(\w+)", text)
@@ -180,11 +202,11 @@ class GraphQLClient:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
-    def _post(self, name: str, variables: Mapping[str, Any]) -> requests.Response:
+    def _post(self, name: str, variables: Mapping[str, Any], lookups: int) -> requests.Response:
         try:
             return self._session.post(
                 self.url,
-                json={"query": query_document(name), "variables": dict(variables)},
+                json={"query": query_document(name, lookups), "variables": dict(variables)},
                 timeout=self._timeout,
             )
         except requests.exceptions.RequestException as exc:
@@ -231,18 +253,19 @@ class GraphQLClient:
         allow: Callable[[GraphQLErrors], bool] | None = None,
         *,
         shrink: Callable[[], bool] | None = None,
+        lookups: int = 1,
     ) -> dict[str, Any]:
-        """Run query `name`; `allow` may accept an answer with errors (say, NOT_FOUND) whose data
-        the caller can use. Transient failures are retried with backoff; rate limits waited out.
-        When GitHub runs out of time on the query, `shrink` (if given) is called: True means it made
-        the caller's page or batch smaller, and `QueryTimedOut` is raised for it to ask for less; False
-        (it is as small as it gets), and the query is retried like any transient failure, up to
-        TIMEOUT_ATTEMPTS times."""
+        """Run query `name` (with `lookups` aliased lookups, `query_document`); `allow` may accept an
+        answer with errors (say, NOT_FOUND) whose data the caller can use. Transient failures are
+        retried with backoff; rate limits waited out. When GitHub runs out of time on the query,
+        `shrink` (if given) is called: True means it made the caller's page or batch smaller, and
+        `QueryTimedOut` is raised for it to ask for less; False (it is as small as it gets), and the
+        query is retried like any transient failure, up to TIMEOUT_ATTEMPTS times."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self._post(name, variables)
+                response = self._post(name, variables, lookups)
                 return self._answer(name, response)
             except GraphQLErrors as exc:
                 if allow is not None and allow(exc):
