@@ -303,7 +303,7 @@ def test_a_build_github_runs_out_of_time_on_publishes_the_site_it_would_have(tmp
         "warning: GitHub ran out of time on a query for 100 repositories; asking for 50 at a time"
         in run.stderr
     )
-    assert "asking for 62 at a time" in run.stderr
+    assert "query for 120 commits' files; asking for 60 at a time" in run.stderr
 
 
 @pytest.mark.e2e
