@@ -377,6 +377,34 @@ def test_a_tag_the_previous_build_has_as_it_is_is_that_very_object() -> None:
 
 
 @responses.activate
+def test_a_tag_on_a_further_page_the_previous_build_has_as_it_is_is_that_very_object() -> None:
+    first = refs_json([("v1.0", commit_target(A))], has_next=True, cursor="c1")
+    more = {
+        "data": {"repository": {"refs": refs_json([("v2.0", commit_target(B)), ("v3.0", commit_target(C))])}}
+    }
+    calls = serve(
+        lambda op, v: (
+            owner_page("acme", [repo_node("acme", "Utils", first)]) if op == "OwnerRepositories" else more
+        )
+    )
+    earlier = RepoSnapshot(
+        "acme/Utils",
+        "https://github.com/acme/Utils.git",
+        "https://github.com/acme/Utils",
+        "2020-01-01T00:00:00Z",
+        tags=(TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", A)),  # v3.0 has moved since
+    )
+    result = make_scanner().scan_owners(
+        [ACME], lambda tag: False, NoProgress(), known={"acme/utils": earlier}
+    )
+    assert [op for op, _ in calls] == ["OwnerRepositories", "RepositoryTags"]
+    tags = result.repos[0].tags
+    assert tags == (TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", C))
+    assert tags[0] is earlier.tags[0] and tags[1] is earlier.tags[1]
+    assert tags[2] is not earlier.tags[2]
+
+
+@responses.activate
 def test_commit_node_ids_are_kept_only_where_projects_below_the_root_may_be_read() -> None:
     """Node IDs serve to read files: the root's of the commits `need_files` picks (kept apart), and
     below the root only in a repository without a project file at its root, which discovery may

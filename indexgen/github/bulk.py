@@ -136,14 +136,20 @@ def _listed(ref: Mapping[str, Any]) -> _Listed:
     return str(ref["name"]), (TagRef(str(ref["name"]), peeled[0], peeled[2]), peeled[1])
 
 
-def _listed_all(refs: Sequence[Mapping[str, Any]], names: dict[str, str] | None = None) -> list[_Listed]:
+def _listed_all(
+    refs: Sequence[Mapping[str, Any]],
+    names: dict[str, str] | None = None,
+    known: Mapping[str, TagRef] | None = None,
+) -> list[_Listed]:
     """`[_listed(ref) for ref in refs]`, with the common shapes peeled inline: a lightweight tag on a
     commit, or one annotated tag on a commit (nearly every tag of a large organisation, which lists
     hundreds of thousands). The expressions are `_peel`'s own; any other shape, and any missing key
     (a KeyError, TypeError or AttributeError here, before anything is kept), goes to `_listed`.
-    `names`, when given, keeps one copy of each tag name (`v1.0.0` is a tag of most repositories)."""
+    `names`, when given, keeps one copy of each tag name (`v1.0.0` is a tag of most repositories);
+    a tag `known` (by name) as it is listed now is that very `TagRef`, not a new one."""
     found: list[_Listed] = []
     names = {} if names is None else names
+    known = known or {}
     append = found.append
     for ref in refs:
         try:
@@ -157,9 +163,12 @@ def _listed_all(refs: Sequence[Mapping[str, Any]], names: dict[str, str] | None 
             else:
                 target = None
             if target is not None:
-                name = str(ref["name"])
-                name = names.setdefault(name, name)
-                append((name, (TagRef(name, str(target["oid"]), date), str(target.get("id") or ""))))
+                name, oid = str(ref["name"]), str(target["oid"])
+                tag = known.get(name)
+                if tag is None or tag.commit != oid or tag.date != date:
+                    name = names.setdefault(name, name)
+                    tag = TagRef(name, oid, date)
+                append((name, (tag, str(target.get("id") or ""))))
                 continue
         except (KeyError, TypeError, AttributeError):
             pass
@@ -344,13 +353,15 @@ class GraphQLScanner:
             return repo
         self._heads[full_name] = (head, at_root)
         refs = node.get("refs") or {}
-        listed = _listed_all(refs.get("nodes") or [], self._names)
+        before = {t.name: t for t in earlier.tags} if earlier is not None else {}
+        listed = _listed_all(refs.get("nodes") or [], self._names, before)
         page = refs.get("pageInfo") or {}
         carried: tuple[TagRef, ...] = ()
         if page.get("hasNextPage"):
             found = self._carry(repo, node, listed, previous, need_files, discovery)
             if isinstance(found, str):
-                listed += _listed_all(self._more_tags(full_name, str(page.get("endCursor") or "")))
+                more = self._more_tags(full_name, str(page.get("endCursor") or ""))
+                listed += _listed_all(more, self._names, before)
             else:
                 listed, carried = found
         tags = list(carried)
@@ -360,15 +371,11 @@ class GraphQLScanner:
         # picks (kept in `wanted`); below it, only in a repository that discovery may find projects
         # in (`_discover`, which skips one with a project file at its root, unless configured).
         below = discovery is not None and (not at_root or bool(discovery.configured_for(full_name)))
-        before = {t.name: t for t in earlier.tags} if earlier is not None else {}
         for name, tag in listed:
             if isinstance(tag, str):
                 skipped.append(Skip(full_name, name, tag))
                 continue
             ref, node_id = tag
-            old = before.get(name)
-            if old is not None and old.commit == ref.commit and old.date == ref.date:
-                ref = old
             keep(ref)
             if below:
                 node_ids[ref.commit] = node_id
@@ -392,7 +399,7 @@ class GraphQLScanner:
         newest_refs = node.get("newest")
         if previous is None or newest_refs is None:
             return "no previous build of the repository"
-        newest = _listed_all(newest_refs.get("nodes") or [])
+        newest = _listed_all(newest_refs.get("nodes") or [], known={t.name: t for t in previous.tags})
         pages = [[(name, _tag_ref(tag)) for name, tag in page] for page in (first, newest)]
         total = newest_refs.get("totalCount")
         found = carry_over(previous.tags, pages, total if isinstance(total, int) else None, pages[1])
