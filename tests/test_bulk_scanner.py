@@ -355,22 +355,32 @@ def test_release_dates_and_topics_come_with_the_listing() -> None:
     assert utils.topics == ("http", "utilities") and bare.topics == ()
 
 
+def utils_before(*tags: TagRef) -> RepoSnapshot:
+    """acme/Utils as the previous build saw it."""
+    return RepoSnapshot(
+        "acme/Utils",
+        "https://github.com/acme/Utils.git",
+        "https://github.com/acme/Utils",
+        "2020-01-01T00:00:00Z",
+        tags=tags,
+    )
+
+
+def rescanned(earlier: RepoSnapshot) -> tuple[TagRef, ...]:
+    """acme/Utils's tags as a rebuild on top of `earlier` lists them."""
+    result = make_scanner().scan_owners(
+        [ACME], lambda tag: False, NoProgress(), known={"acme/utils": earlier}
+    )
+    return result.repos[0].tags
+
+
 @responses.activate
 def test_a_tag_the_previous_build_has_as_it_is_is_that_very_object() -> None:
     """A rebuild keeps one copy of an organisation's unchanged tags in memory: the previous build's."""
     refs = refs_json([("v1.0", commit_target(A)), ("v2.0", commit_target(B)), ("v3.0", commit_target(C))])
     serve(lambda op, v: owner_page("acme", [repo_node("acme", "Utils", refs)]))
-    earlier = RepoSnapshot(
-        "acme/Utils",
-        "https://github.com/acme/Utils.git",
-        "https://github.com/acme/Utils",
-        "2020-01-01T00:00:00Z",
-        tags=(TagRef("v1.0", A), TagRef("v2.0", C), TagRef("v9.0", A)),  # v2.0 has moved since
-    )
-    result = make_scanner().scan_owners(
-        [ACME], lambda tag: False, NoProgress(), known={"acme/utils": earlier}
-    )
-    tags = result.repos[0].tags
+    earlier = utils_before(TagRef("v1.0", A), TagRef("v2.0", C), TagRef("v9.0", A))  # v2.0 has moved since
+    tags = rescanned(earlier)
     assert tags == (TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", C))
     assert tags[0] is earlier.tags[0]
     assert tags[1] is not earlier.tags[1]
@@ -387,18 +397,9 @@ def test_a_tag_on_a_further_page_the_previous_build_has_as_it_is_is_that_very_ob
             owner_page("acme", [repo_node("acme", "Utils", first)]) if op == "OwnerRepositories" else more
         )
     )
-    earlier = RepoSnapshot(
-        "acme/Utils",
-        "https://github.com/acme/Utils.git",
-        "https://github.com/acme/Utils",
-        "2020-01-01T00:00:00Z",
-        tags=(TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", A)),  # v3.0 has moved since
-    )
-    result = make_scanner().scan_owners(
-        [ACME], lambda tag: False, NoProgress(), known={"acme/utils": earlier}
-    )
+    earlier = utils_before(TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", A))  # v3.0 has moved since
+    tags = rescanned(earlier)
     assert [op for op, _ in calls] == ["OwnerRepositories", "RepositoryTags"]
-    tags = result.repos[0].tags
     assert tags == (TagRef("v1.0", A), TagRef("v2.0", B), TagRef("v3.0", C))
     assert tags[0] is earlier.tags[0] and tags[1] is earlier.tags[1]
     assert tags[2] is not earlier.tags[2]
