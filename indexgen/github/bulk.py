@@ -7,8 +7,8 @@ point). A repository with more tags than a page is completed with follow-up quer
 `--repo` rescan that can take the older tags from the previous build (`rescan`).
 
 GitHub stops a query that runs longer than its time limit. When it does, the page of repositories or
-the batch of commits or trees is halved and asked again, and stays that size for the rest of the build
-(`Shrinking`): an organisation whose repositories are too heavy for 100 to a query is still listed.
+the batch of commits, trees or files is halved and asked again, and stays that size for the rest of the
+build (`Shrinking`): an organisation whose repositories are too heavy for 100 to a query is still listed.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ _R = TypeVar("_R")
 
 
 class Shrinking:
-    """How many repositories, commits or trees a query asks for: halved each time GitHub runs out of
-    time on a query of that size, down to one, and kept for the rest of the build."""
+    """How many repositories, commits, trees or files a query asks for: halved each time GitHub runs
+    out of time on a query of that size (or on a smaller last batch), down to one, and kept for the
+    rest of the build."""
 
     def __init__(self, size: int, what: str) -> None:
         self.size = size
@@ -358,7 +359,7 @@ class GraphQLScanner:
         page = refs.get("pageInfo") or {}
         carried: tuple[TagRef, ...] = ()
         if page.get("hasNextPage"):
-            found = self._carry(repo, node, listed, previous, need_files, discovery)
+            found = self._carry(repo, node, listed, previous, before, need_files, discovery)
             if isinstance(found, str):
                 more = self._more_tags(full_name, str(page.get("endCursor") or ""))
                 listed += _listed_all(more, self._names, before)
@@ -390,16 +391,18 @@ class GraphQLScanner:
         node: Mapping[str, Any],
         first: list[_Listed],
         previous: RepoSnapshot | None,
+        known: Mapping[str, TagRef],
         need_files: NeedFiles,
         discovery: Discovery | None,
     ) -> tuple[list[_Listed], tuple[TagRef, ...]] | str:
         """The tags the rescan query's two pages list (without duplicates) and the previous build's
         tags they do not show, when together they are every tag (`rescan.carry_over`) and none of the
-        carried tags needs a file read (they come without node IDs); else why the tags must be paged."""
+        carried tags needs a file read (they come without node IDs); else why the tags must be paged.
+        `known` holds the previous build's tags by name, taken as they are where unchanged."""
         newest_refs = node.get("newest")
         if previous is None or newest_refs is None:
             return "no previous build of the repository"
-        newest = _listed_all(newest_refs.get("nodes") or [], known={t.name: t for t in previous.tags})
+        newest = _listed_all(newest_refs.get("nodes") or [], self._names, known)
         pages = [[(name, _tag_ref(tag)) for name, tag in page] for page in (first, newest)]
         total = newest_refs.get("totalCount")
         found = carry_over(previous.tags, pages, total if isinstance(total, int) else None, pages[1])
